@@ -1,0 +1,68 @@
+"""The one exception tree of secondround.
+
+    SecondroundError
+    ├── ConfigError                 bad input from an operator: nothing is sent
+    │   ├── RoundFileError          a round file with problems (lists every one, with its path)
+    │   └── SettingsError           missing or placeholder credentials outside the sandbox
+    ├── ChannelError                a boundary (phone, mail, calendar) refused or failed
+    │   ├── TransientChannelError   worth retrying: rate limits, dropped connections, timeouts
+    │   └── TerminalChannelError    retrying cannot help: invalid number, rejected address;
+    │                               the flow falls back to another channel and records why
+    └── ReplyError                  an inbound reply that cannot be acted on
+        └── NoWaitingRunError       no run is waiting for this candidate (decided, or never started)
+
+Only ``TransientChannelError`` is retried (see ``tasks.effects``); every other error leads to a
+decision in the flow, never to a loop.
+"""
+
+from __future__ import annotations
+
+
+class SecondroundError(Exception):
+    """Base of every error secondround raises on purpose."""
+
+
+class ConfigError(SecondroundError):
+    """Operator input is wrong; nothing was sent."""
+
+
+class RoundFileError(ConfigError):
+    """A hiring-round file failed validation.
+
+    ``problems`` holds one ``"path: message"`` line per problem, e.g.
+    ``candidates[3].phone: not a valid E.164 number``.
+    """
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{source}: {len(problems)} problem(s)\n{lines}")
+
+
+class SettingsError(ConfigError):
+    """Settings are unusable for the selected mode."""
+
+
+class ChannelError(SecondroundError):
+    """A boundary refused or failed."""
+
+    def __init__(self, channel: str, message: str) -> None:
+        self.channel = channel
+        super().__init__(f"{channel}: {message}")
+
+
+class TransientChannelError(ChannelError):
+    """Retrying later may succeed."""
+
+
+class TerminalChannelError(ChannelError):
+    """Retrying cannot help; fall back and record why."""
+
+
+class ReplyError(SecondroundError):
+    """An inbound reply that cannot be acted on."""
+
+
+class NoWaitingRunError(ReplyError):
+    """No run is waiting for a reply from this candidate."""

@@ -1,0 +1,86 @@
+"""The one ``Settings`` object: environment variables prefixed ``SECONDROUND_``.
+
+``mode=sandbox`` (the default) talks to the local stand-ins under ``sandbox/``; ``mode=live``
+talks to Twilio, SMTP and CalDAV and refuses to start with missing or placeholder secrets.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from config.errors import SettingsError
+
+_PLACEHOLDERS = {"", "changeme", "change-me", "placeholder", "secret", "xxx", "todo", "sandbox"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SECONDROUND_", env_file=None, extra="ignore")
+
+    mode: Literal["sandbox", "live"] = Field(default="sandbox", description="sandbox: local stand-ins")
+    state_dir: Path = Field(default=Path(".secondround"), description="Where sandbox peers and locks live")
+    time_scale: float = Field(
+        default=1.0, gt=0, description="Divide every business wait by this (the demo compresses 24 h to seconds)"
+    )
+    public_base_url: str = Field(default="http://127.0.0.1:8000", description="Where Twilio and links reach web/")
+    link_signing_key: SecretStr = Field(default=SecretStr("sandbox"), description="Signs confirm links")
+
+    twilio_account_sid: str = ""
+    twilio_auth_token: SecretStr = SecretStr("")
+    twilio_from_number: str = ""
+    twilio_api_base_url: str | None = Field(default=None, description="Override the Twilio API endpoint")
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_from: str = "recruiting@secondround.example"
+
+    caldav_username: str = ""
+    caldav_password: SecretStr = SecretStr("")
+
+    sandbox_behaviours: Path | None = Field(
+        default=None, description="YAML of scripted candidate behaviours, keyed by phone number"
+    )
+    fault_crash_at: str = Field(
+        default="",
+        description="Sandbox only: '<step>:before' or '<step>:after' kills the flow process once, for crash tests",
+    )
+
+    @model_validator(mode="after")
+    def _secrets_are_real(self) -> Settings:
+        if self.mode == "sandbox":
+            return self
+        missing = [
+            name
+            for name, value in (
+                ("SECONDROUND_TWILIO_ACCOUNT_SID", self.twilio_account_sid),
+                ("SECONDROUND_TWILIO_AUTH_TOKEN", self.twilio_auth_token.get_secret_value()),
+                ("SECONDROUND_TWILIO_FROM_NUMBER", self.twilio_from_number),
+                ("SECONDROUND_SMTP_PASSWORD", self.smtp_password.get_secret_value()),
+                ("SECONDROUND_LINK_SIGNING_KEY", self.link_signing_key.get_secret_value()),
+            )
+            if value.strip().lower() in _PLACEHOLDERS
+        ]
+        if missing:
+            raise SettingsError("mode=live needs real values for: " + ", ".join(missing))
+        if self.fault_crash_at:
+            raise SettingsError("SECONDROUND_FAULT_CRASH_AT is for sandbox crash tests only")
+        return self
+
+    @property
+    def sandbox_dir(self) -> Path:
+        return self.state_dir / "sandbox"
+
+    @property
+    def locks_dir(self) -> Path:
+        return self.state_dir / "locks"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

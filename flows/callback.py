@@ -1,0 +1,130 @@
+"""candidate-callback: one durable run per shortlisted candidate, from first call to decision.
+
+It reads like the process: claim her, line up the logistics, then for each attempt call her
+(voicemail, email and SMS when she does not decide on the call), wait for her reply without
+holding a process, and finally confirm or release. After every resume the body runs again from
+the top; every side effect is a task keyed by (round, candidate, attempt, step), so the replay
+skips what already happened.
+
+Events (resource ``secondround.candidate.<round>.<id>``): ``called``, ``voicemail-left``,
+``emailed``, ``texted``, ``held``, ``replied``, ``no-reply``, ``confirmed``, ``released``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from uuid import UUID
+
+from prefect import flow, get_client, get_run_logger, task
+from prefect.flow_runs import asuspend_flow_run
+from prefect.runtime import flow_run
+from pydantic import BaseModel
+
+from config.settings import get_settings
+from flows.deadline import arm_deadline
+from flows.decisions import decision_on_call, leaves_voicemail, outcome_of, reply_due
+from flows.deployments import candidate_tag, round_tag
+from flows.logistics import arrange_logistics
+from flows.messages import context, render, render_email
+from flows.models import CallbackRequest, CallbackResult, Decision, Outcome, Reply, ReplyChannel, Slot
+from flows.settle import settle
+from flows.timeline import Timeline
+from tasks.claims import claim_candidate
+from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done
+from tasks.mail import send_email
+from tasks.phone import call_candidate, leave_voicemail, send_sms
+
+
+def _run_name() -> str:
+    request = flow_run.get_parameters()["request"]
+    data = request.model_dump() if isinstance(request, BaseModel) else request
+    return f"{data['candidate']['id']}@{data['round']['id']}"
+
+
+@flow(name="candidate-callback", flow_run_name=_run_name, persist_result=True)
+async def candidate_callback(request: CallbackRequest) -> CallbackResult:
+    round_, candidate = request.round, request.candidate
+    run_id = str(flow_run.get_id())
+    claim = await claim_candidate(round_.id, candidate.id, run_id=run_id)
+    if not claim.mine:
+        get_run_logger().warning("%s is handled by run %s: this run stops here", candidate.id, claim.owner)
+        return CallbackResult(
+            round_id=round_.id, candidate_id=candidate.id, outcome=Outcome.duplicate, owner_run_id=claim.owner
+        )
+    await _tag(run_id, round_.id, candidate.id)
+    timeline = Timeline(round_, candidate)
+
+    booking = await arrange_logistics(request)
+    timeline.add(*booking.lines)
+    if booking.slot is None:
+        return await settle(request, booking, None, timeline, outcome=Outcome.no_slot, attempts=0)
+
+    reply: Reply | None = None
+    attempt = 0
+    while attempt < round_.cadence.attempts and (reply is None or reply.decision is Decision.no_reply):
+        attempt += 1
+        reply = await reach_out(request, booking.slot, attempt, timeline)
+        if reply is None:
+            reply = await wait_for_reply(request, attempt, timeline, run_id=run_id)
+    return await settle(request, booking, reply, timeline, outcome=outcome_of(reply), attempts=attempt)
+
+
+async def reach_out(request: CallbackRequest, slot: Slot, attempt: int, timeline: Timeline) -> Reply | None:
+    """One attempt: call; if she does not decide on the call, voicemail, email and SMS."""
+    round_, candidate = request.round, request.candidate
+    ctx = context(round_, candidate, slot, attempt=attempt)
+
+    def key(step: str) -> EffectKey:
+        return EffectKey(round_id=round_.id, candidate_id=candidate.id, attempt=attempt, step=step)
+
+    call = await call_candidate(key("call"), to=candidate.phone, script=render("call_script", ctx))
+    timeline.add(call)
+    decided = decision_on_call(call)
+    if decided is not None:
+        reply = Reply(decision=decided, channel=ReplyChannel.call)
+        timeline.add(await record_reply(key("reply"), reply=reply))
+        return reply
+    if leaves_voicemail(call, candidate):
+        timeline.add(await leave_voicemail(key("voicemail"), to=candidate.phone, message=render("voicemail", ctx)))
+    subject, body = render_email("invitation", ctx)
+    timeline.add(await send_email(key("email"), to=candidate.email, subject=subject, body=body))
+    if candidate.consent.sms:
+        timeline.add(await send_sms(key("sms"), to=candidate.phone, body=render("sms", ctx)))
+    return None
+
+
+async def wait_for_reply(request: CallbackRequest, attempt: int, timeline: Timeline, *, run_id: str) -> Reply:
+    """Suspend (no process held) until a reply, the recruiter or the deadline resumes us."""
+    round_, candidate = request.round, request.candidate
+    key = EffectKey(round_id=round_.id, candidate_id=candidate.id, attempt=attempt, step="deadline")
+    due = reply_due(datetime.now(timezone.utc), round_.cadence.reply_window, time_scale=get_settings().time_scale)
+    pause_key = f"reply-{attempt}"
+    timeline.add(await arm_deadline(key, flow_run_id=run_id, pause_key=pause_key, due=due))
+    await timeline.publish(f"waiting for a reply to attempt {attempt}")
+    reply = await asuspend_flow_run(wait_for_input=Reply, key=pause_key)
+    timeline.add(await record_reply(key.model_copy(update={"step": "reply"}), reply=reply))
+    return reply
+
+
+@task(name="record-reply", cache_policy=BY_BUSINESS_KEY)
+async def record_reply(key: EffectKey, *, reply: Reply) -> Done:
+    if reply.decision is Decision.no_reply:
+        return done(key, f"no reply by the deadline ({reply.channel.value})", event="no-reply")
+    note = f"; notes: {reply.notes}" if reply.notes else ""
+    return done(
+        key,
+        f"replied {reply.decision.value} by {reply.channel.value}{note}",
+        event="replied",
+        decision=reply.decision.value,
+        channel=reply.channel.value,
+        enthusiasm=reply.enthusiasm,
+    )
+
+
+async def _tag(run_id: str, round_id: str, candidate_id: str) -> None:
+    """Tag the run even when started by hand, so replies and monitors can find it."""
+    wanted = {round_tag(round_id), candidate_tag(round_id, candidate_id), "secondround"}
+    current = set(flow_run.get_tags())
+    if not wanted <= current:
+        async with get_client() as client:
+            await client.update_flow_run(UUID(run_id), tags=sorted(current | wanted))

@@ -1,0 +1,64 @@
+"""The reply deadline: a durable timer that resumes a waiting candidate run with "no reply".
+
+Arming it creates a scheduled run of the ``reply-deadline`` deployment (idempotency key per
+candidate, attempt and owning run), so nothing is held while we wait and a crash or a replay
+never arms two. When it fires it resumes the run only if that run still waits on the same
+attempt: a late timer after a reply is a no-op.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from prefect import flow, get_client, get_run_logger, task
+from prefect.deployments import arun_deployment
+from prefect.flow_runs import aresume_flow_run
+from pydantic import BaseModel, Field
+
+from flows.deployments import DEADLINE, candidate_tag, round_tag
+from flows.models import Decision, ReplyChannel
+from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done
+
+
+class DeadlineRequest(BaseModel):
+    flow_run_id: str = Field(description="The candidate-callback run to resume")
+    pause_key: str = Field(description="The wait it must still be in, e.g. reply-1")
+    round_id: str = Field(description="Round, for the record")
+    candidate_id: str = Field(description="Candidate, for the record")
+
+
+@flow(name="reply-deadline")
+async def reply_deadline(request: DeadlineRequest) -> str:
+    logger = get_run_logger()
+    async with get_client() as client:
+        run = await client.read_flow_run(UUID(request.flow_run_id))
+    state = run.state
+    if state is None or not state.is_paused() or state.state_details.pause_key != request.pause_key:
+        logger.info("Nothing to do: %s is %s", request.candidate_id, state.name if state else "unknown")
+        return "no-op"
+    await aresume_flow_run(
+        UUID(request.flow_run_id),
+        run_input={"decision": Decision.no_reply.value, "channel": ReplyChannel.deadline.value},
+    )
+    logger.info("No reply from %s for %s: resumed her run", request.candidate_id, request.pause_key)
+    return "resumed"
+
+
+@task(name="arm-deadline", cache_policy=BY_BUSINESS_KEY)
+async def arm_deadline(key: EffectKey, *, flow_run_id: str, pause_key: str, due: datetime) -> Done:
+    timer = await arun_deployment(
+        DEADLINE,
+        parameters={
+            "request": DeadlineRequest(
+                flow_run_id=flow_run_id, pause_key=pause_key, round_id=key.round_id, candidate_id=key.candidate_id
+            ).model_dump()
+        },
+        scheduled_time=due,
+        idempotency_key=f"{key}.{flow_run_id}",
+        timeout=0,
+        as_subflow=False,
+        tags=[round_tag(key.round_id), f"deadline-{candidate_tag(key.round_id, key.candidate_id)}"],
+        flow_run_name=f"deadline-{key.candidate_id}-{pause_key}",
+    )
+    return done(key, f"reply deadline set for {due:%Y-%m-%d %H:%M:%S}Z (timer run {timer.name})")

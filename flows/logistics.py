@@ -1,0 +1,139 @@
+"""Getting the ducks in a row before she is called: a slot, the room, the panel, the lunch.
+
+``hold-slot`` chooses a time; ``reserve-room`` and ``clear-staff-calendars`` then hold it in
+parallel subflows. If either finds the time taken meanwhile, the holds already made are
+released (the compensation sits next to its action) and another slot is chosen. Catering is
+ordered by ``arrange-catering`` only once room and panel are held, so a clash never costs a
+cancelled order. Events: ``secondround.candidate.held``, ``.hold-released``, ``.staff-notified``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from prefect import flow, task
+from prefect.results import get_result_store
+from pydantic import BaseModel, Field
+
+from flows.messages import context, render_email
+from flows.models import CallbackRequest, Slot
+from flows.slots import choose_slot, panel_calendar, room_calendar, search_window
+from tasks.calendars import HoldResult, find_busy, place_hold, settle_hold
+from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey
+from tasks.mail import send_email
+
+TRIES = 3
+
+
+class Booking(BaseModel):
+    slot: Slot | None = None
+    holds: list[HoldResult] = Field(default_factory=list)
+    lines: list[Done] = Field(default_factory=list)
+
+
+class SlotChoice(BaseModel):
+    slot: Slot | None
+
+
+def _key(request: CallbackRequest, step: str) -> EffectKey:
+    return EffectKey(round_id=request.round.id, candidate_id=request.candidate.id, attempt=0, step=step)
+
+
+@task(name="choose-slot", cache_policy=BY_BUSINESS_KEY)
+async def _choose(key: EffectKey, *, request: CallbackRequest, exclude: list[Slot]) -> SlotChoice:
+    round_ = request.round
+    calendars = [panel_calendar(p) for p in round_.plan.panel] + [room_calendar(r.id) for r in round_.rooms]
+    busy = await find_busy(calendars, *search_window(round_))
+    return SlotChoice(slot=choose_slot(round_, request.candidate, busy, exclude=exclude))
+
+
+@flow(name="hold-slot")
+async def hold_slot(request: CallbackRequest, try_no: int, exclude: list[Slot]) -> Slot | None:
+    return (await _choose(_key(request, f"slot-try{try_no}"), request=request, exclude=exclude)).slot
+
+
+@flow(name="reserve-room")
+async def reserve_room(request: CallbackRequest, slot: Slot, try_no: int) -> HoldResult:
+    return await place_hold(
+        _key(request, f"hold-room-try{try_no}"), calendar=room_calendar(slot.room_id), start=slot.start, end=slot.end
+    )
+
+
+@flow(name="clear-staff-calendars")
+async def clear_staff_calendars(request: CallbackRequest, slot: Slot, try_no: int) -> list[HoldResult]:
+    return list(
+        await asyncio.gather(
+            *(
+                place_hold(
+                    _key(request, f"hold-{staff_id}-try{try_no}"),
+                    calendar=panel_calendar(staff_id),
+                    start=slot.start,
+                    end=slot.end,
+                )
+                for staff_id in request.round.plan.panel
+            )
+        )
+    )
+
+
+@flow(name="arrange-catering")
+async def arrange_catering(request: CallbackRequest, slot: Slot, *, cancel: bool = False) -> Done | None:
+    catering = request.round.catering
+    if catering is None:
+        return None
+    ctx = context(
+        request.round,
+        request.candidate,
+        slot,
+        notes=catering.notes or "lunch",
+        headcount=1 + len(request.round.plan.panel),
+        dietary=request.candidate.dietary,
+    )
+    subject, body = render_email("catering_cancel" if cancel else "catering_order", ctx)
+    step = "catering-cancel" if cancel else "catering-order"
+    return await send_email(
+        _key(request, step), to=catering.contact.email, subject=subject, body=body, to_candidate=False
+    )
+
+
+async def release_holds(request: CallbackRequest, holds: list[HoldResult]) -> list[Done]:
+    """Free every hold that was made; idempotent, keyed by the hold it undoes."""
+    return list(
+        await asyncio.gather(
+            *(settle_hold(_key(request, f"release-{h.step}"), uid=h.uid, status="cancelled") for h in holds if h.ok)
+        )
+    )
+
+
+@task(name="remember-booking", cache_policy=BY_BUSINESS_KEY)
+async def remember_booking(key: EffectKey, *, booking: Booking) -> Booking:
+    return booking
+
+
+async def arrange_logistics(request: CallbackRequest) -> Booking:
+    """The booking, arranged once. A resumed run recalls it instead of re-creating four subflow
+    runs: on SQLite each creation tends to cost a 503 and a 2 s client back-off."""
+    key = _key(request, "booking")
+    if await get_result_store().aexists(str(key)):
+        return await remember_booking(key, booking=Booking())  # cached: returns the persisted booking
+    return await remember_booking(key, booking=await _arrange(request))
+
+
+async def _arrange(request: CallbackRequest) -> Booking:
+    tried: list[Slot] = []
+    lines: list[Done] = []
+    for try_no in range(1, TRIES + 1):
+        slot = await hold_slot(request, try_no, tried)
+        if slot is None:
+            break
+        room, staff = await asyncio.gather(
+            reserve_room(request, slot, try_no), clear_staff_calendars(request, slot, try_no)
+        )
+        holds = [room, *staff]
+        lines += holds
+        if all(h.ok for h in holds):
+            order = await arrange_catering(request, slot)
+            return Booking(slot=slot, holds=holds, lines=lines + ([order] if order else []))
+        lines += await release_holds(request, holds)
+        tried.append(slot)
+    return Booking(slot=None, lines=lines)

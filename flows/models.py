@@ -1,0 +1,69 @@
+"""Typed inputs and outputs of the flows; their field descriptions become the Prefect UI forms."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from prefect.input import RunInput
+from pydantic import BaseModel, Field
+
+from config.round import Candidate, RoundDetails
+from tasks.effects import Done
+
+
+class Decision(StrEnum):
+    confirm = "confirm"
+    decline = "decline"
+    no_reply = "no_reply"
+
+
+class ReplyChannel(StrEnum):
+    call = "call"
+    link = "link"
+    sms = "sms"
+    recruiter = "recruiter"
+    deadline = "deadline"
+
+
+class Reply(RunInput):
+    """The candidate's answer, or the deadline's "no reply". Recruiters fill this in the UI."""
+
+    decision: Decision = Field(description="What the candidate decided (no_reply: she has not answered yet)")
+    channel: ReplyChannel = Field(default=ReplyChannel.recruiter, description="How the answer reached us")
+    preferred_time: str = Field(default="", description="An alternative time she proposed, if any")
+    enthusiasm: int | None = Field(default=None, ge=1, le=5, description="Recruiter's impression, 1 to 5")
+    notes: str = Field(default="", description="Anything the recruiter wants on record")
+
+
+class Outcome(StrEnum):
+    confirmed = "confirmed"
+    declined = "declined"
+    released = "released"
+    no_slot = "no-slot"
+    duplicate = "duplicate"
+
+
+class Slot(BaseModel):
+    start: datetime = Field(description="Start, UTC")
+    end: datetime = Field(description="End, UTC")
+    room_id: str = Field(description="Room chosen for the day")
+
+
+class CallbackRequest(BaseModel):
+    """One candidate of one round: everything her callback run needs, frozen at start."""
+
+    round: RoundDetails = Field(description="The round's plan, staff, rooms, catering and cadence")
+    candidate: Candidate = Field(description="The candidate to call back")
+
+
+class CallbackResult(BaseModel):
+    round_id: str
+    candidate_id: str
+    outcome: Outcome
+    attempts: int = 0
+    slot: Slot | None = None
+    decided_at: datetime | None = None
+    reply: Reply | None = None
+    timeline: list[Done] = Field(default_factory=list)
+    owner_run_id: str | None = Field(default=None, description="For duplicates: the run that owns her")

@@ -1,0 +1,57 @@
+"""hiring-round: validate the round file, then start one candidate-callback run per candidate.
+
+Each run is created with an idempotency key per round and candidate, so running the round
+again (on its schedule, or by hand) starts nobody twice and picks up candidates added since.
+Waitlisted candidates wait for a released slot. Publishes the round's table artifact.
+"""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import acreate_table_artifact
+from prefect.deployments import arun_deployment
+from pydantic import BaseModel, Field
+
+from config.loading import load_round
+from flows.deployments import CALLBACK, candidate_tag, round_tag
+from flows.models import CallbackRequest
+
+
+class RoundRequest(BaseModel):
+    round_file: str = Field(description="Path of the hiring-round YAML file, relative to the project folder")
+
+
+class StartedRun(BaseModel):
+    candidate_id: str
+    flow_run_id: str
+    flow_run_name: str
+    state: str
+
+
+@flow(name="hiring-round")
+async def hiring_round(request: RoundRequest) -> list[StartedRun]:
+    logger = get_run_logger()
+    round_ = load_round(request.round_file)  # a bad file fails here, before anyone is called
+    details = round_.details
+    started: list[StartedRun] = []
+    for candidate in round_.candidates:
+        if candidate.waitlist_rank is not None:
+            continue
+        run = await arun_deployment(
+            CALLBACK,
+            parameters={"request": CallbackRequest(round=details, candidate=candidate).model_dump(mode="json")},
+            idempotency_key=f"{round_.id}.{candidate.id}",
+            timeout=0,
+            as_subflow=False,
+            tags=["secondround", round_tag(round_.id), candidate_tag(round_.id, candidate.id)],
+        )
+        state = run.state.name if run.state else "unknown"
+        started.append(
+            StartedRun(candidate_id=candidate.id, flow_run_id=str(run.id), flow_run_name=run.name, state=state)
+        )
+    waitlisted = sum(1 for c in round_.candidates if c.waitlist_rank is not None)
+    logger.info("Round %s: %d candidate runs, %d waitlisted", round_.id, len(started), waitlisted)
+    await acreate_table_artifact(
+        key=f"round-{round_.id}", table=[s.model_dump() for s in started], description=f"{round_.name}: candidate runs"
+    )
+    return started

@@ -1,0 +1,38 @@
+"""The candidate's timeline: every step she went through, as an artifact on her run.
+
+The flow body re-runs from the top after each resume, so the timeline is rebuilt from the
+persisted step results each time and republished: the latest version is always complete.
+"""
+
+from __future__ import annotations
+
+from prefect.artifacts import acreate_table_artifact
+
+from config.round import Candidate, RoundDetails
+from tasks.effects import Done
+
+
+class Timeline:
+    def __init__(self, round_: RoundDetails, candidate: Candidate) -> None:
+        self.round = round_
+        self.candidate = candidate
+        self.lines: list[Done] = []
+
+    def add(self, *lines: Done | None) -> None:
+        self.lines.extend(line for line in lines if line is not None)
+
+    async def publish(self, status: str) -> None:
+        rows = [
+            {
+                "at (UTC)": f"{line.at:%Y-%m-%d %H:%M:%S}",
+                "attempt": line.attempt,
+                "step": line.step,
+                "what happened": line.detail,
+            }
+            for line in sorted(self.lines, key=lambda x: x.at)
+        ]
+        await acreate_table_artifact(
+            key=f"timeline-{self.round.id}-{self.candidate.id}",
+            table=rows or [{"at (UTC)": "", "attempt": 0, "step": "", "what happened": "nothing yet"}],
+            description=f"{self.candidate.name} ({self.round.name}): {status}",
+        )

@@ -1,0 +1,124 @@
+"""``make demo``: a whole simulated hiring round on the embedded default, in compressed time.
+
+Starts a local Prefect server (SQLite) with the deployments and a worker, runs the
+``hiring-round/example`` deployment on ``config/rounds/example.yaml``, plays the candidates
+scripted in ``config/rounds/example.sandbox.yaml``, then prints what happened and where to look.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sys
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from config.loading import load_round
+from sandbox.stack import PROJECT_DIR, LocalStack
+
+ROUND_FILE = PROJECT_DIR / "config" / "rounds" / "example.yaml"
+BEHAVIOURS = PROJECT_DIR / "config" / "rounds" / "example.sandbox.yaml"
+
+
+def say(text: str = "") -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+async def play_round(stack: LocalStack, *, timeout: float) -> list[list[str]]:
+    from prefect.deployments import arun_deployment
+
+    from flows.status import round_status
+    from sandbox.candidates import ScriptedRepliers
+    from sandbox.ledger import Ledger
+
+    round_ = load_round(ROUND_FILE)
+    ledger = Ledger(Path(stack.env["SECONDROUND_STATE_DIR"]) / "sandbox")
+    repliers = ScriptedRepliers(round_, ledger, scripts_path=BEHAVIOURS)
+    expected = sum(1 for c in round_.candidates if c.waitlist_rank is None)
+    run = await arun_deployment("hiring-round/example", timeout=0, as_subflow=False)
+    say(f"Started hiring-round run {run.name}; {expected} candidates to call back.")
+    started, seen = time.monotonic(), ""
+    while time.monotonic() - started < timeout:
+        for candidate_id in await repliers.tick():
+            say(f"  {candidate_id} replied (sandbox)")
+        statuses = await round_status(round_.id)
+        progress = ", ".join(f"{s.candidate_id.split('-')[0]}:{s.state}" for s in statuses)
+        if progress != seen:
+            say(f"  [{time.monotonic() - started:5.0f} s] {progress}")
+            seen = progress
+        if len(statuses) == expected and all(s.final for s in statuses):
+            break
+        await asyncio.sleep(1)
+    else:
+        raise TimeoutError(f"the round did not finish in {timeout:.0f} s")
+    for delivery in repliers.deliveries:
+        if delivery.done() and delivery.exception() is not None:
+            say(f"  a scripted reply was not delivered: {delivery.exception()}")
+    rows = []
+    for status in statuses:
+        result = status.result
+        candidate = round_.candidate(status.candidate_id)
+        if result is None:
+            rows.append([candidate.name, status.state, "-", "-", "-"])
+            continue
+        first = min((line.at for line in result.timeline), default=None)
+        took = f"{(result.decided_at - first).total_seconds():.0f} s" if result.decided_at and first else "-"
+        slot = (
+            (
+                f"{result.slot.start.astimezone(ZoneInfo(candidate.time_zone)):%a %d %b %H:%M} "
+                f"{candidate.time_zone.split('/')[-1]}, {result.slot.room_id}"
+            )
+            if result.slot
+            else "-"
+        )
+        rows.append([candidate.name, result.outcome.value, str(result.attempts), took, slot])
+    return rows
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in [header, *rows]]
+    return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--keep", action="store_true", help="keep the server and UI up until Ctrl-C")
+    parser.add_argument("--port", type=int, default=4200)
+    parser.add_argument("--reply-window", type=float, default=12.0, help="seconds that stand for 24 h")
+    parser.add_argument("--timeout", type=float, default=600.0)
+    args = parser.parse_args(argv)
+    home = PROJECT_DIR / ".secondround" / "demo"
+    shutil.rmtree(home, ignore_errors=True)
+    say(f"Starting a local Prefect server on SQLite ({args.port}), the deployments and a worker...")
+    with (
+        LocalStack(home, port=args.port, time_scale=86400 / args.reply_window, behaviours=BEHAVIOURS, ui=True) as stack,
+        stack.client_settings(),
+    ):
+        say(f"Prefect UI: {stack.ui_url}  (24 h of waiting = {args.reply_window:.0f} s)")
+        rows = asyncio.run(play_round(stack, timeout=args.timeout))
+        say("\n" + table(["candidate", "outcome", "attempts", "time to decision", "slot, room"], rows))
+        from sandbox.ledger import Ledger
+
+        sent = Ledger(Path(stack.env["SECONDROUND_STATE_DIR"]) / "sandbox").effects()
+        channels = {c: sum(1 for e in sent if e.channel == c) for c in ("call", "voicemail", "sms", "email")}
+        say("\nSandbox outbox: " + ", ".join(f"{n} {c}" for c, n in channels.items()))
+        say(f"Where to look in the UI ({stack.ui_url}):")
+        say("  Runs: one candidate-callback run per candidate, tagged round:... and candidate:...")
+        say("  Artifacts: timeline-<round>-<candidate> per candidate, round-<round> for the round")
+        say("  Events: secondround.candidate.* (called, emailed, replied, confirmed, released)")
+        if args.keep:
+            say("Keeping the server up; Ctrl-C to stop.")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

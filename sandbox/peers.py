@@ -1,0 +1,72 @@
+"""The sandbox phone, mailbox and calendars, all backed by the ledger.
+
+They behave like their real counterparts where it matters to the flow: the phone answers as the
+candidate's script says, every peer deduplicates by the caller's key, and calendars refuse an
+overlapping hold.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from config.settings import Settings
+from sandbox.behaviours import CallBehaviour, script_for
+from sandbox.ledger import Hold, Ledger
+
+
+class SandboxPeers:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.ledger = Ledger(settings.sandbox_dir)
+
+    def call(self, key: str, *, round_id: str, candidate_id: str, attempt: int, to: str, script: str) -> CallBehaviour:
+        behaviour = script_for(self.settings.sandbox_behaviours, to).call(attempt)
+        self.ledger.record(
+            key,
+            channel="call",
+            round_id=round_id,
+            candidate_id=candidate_id,
+            attempt=attempt,
+            recipient=to,
+            body={"script": script, "behaviour": behaviour.value},
+        )
+        return behaviour
+
+    def deliver(
+        self,
+        key: str,
+        *,
+        channel: str,
+        round_id: str,
+        candidate_id: str,
+        attempt: int,
+        recipient: str,
+        subject: str,
+        body: str,
+    ) -> bool:
+        return self.ledger.record(
+            key,
+            channel=channel,
+            round_id=round_id,
+            candidate_id=candidate_id,
+            attempt=attempt,
+            recipient=recipient,
+            body={"subject": subject, "body": body},
+        )
+
+    def busy(self, calendar: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        return [
+            (h.start, h.end)
+            for h in self.ledger.holds(calendar=calendar)
+            if h.status != "cancelled" and h.start < end and h.end > start
+        ]
+
+    def hold(
+        self, uid: str, *, calendar: str, round_id: str, candidate_id: str, start: datetime, end: datetime
+    ) -> Hold:
+        return self.ledger.hold(
+            uid, calendar=calendar, round_id=round_id, candidate_id=candidate_id, start=start, end=end
+        )
+
+    def set_status(self, uid: str, status: str) -> None:
+        self.ledger.set_status(uid, status)

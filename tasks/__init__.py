@@ -1,0 +1,1 @@
+"""Side-effect tasks, one module per external boundary (phone, mail, calendars)."""

@@ -1,0 +1,94 @@
+"""Driving candidate runs on the local stack the way operators and candidates do."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import yaml
+from prefect import get_client
+from prefect.client.schemas.objects import FlowRun
+from prefect.deployments import arun_deployment
+
+from config.loading import parse_round
+from config.round import HiringRound
+from flows.deployments import CALLBACK, candidate_tag, round_tag
+from flows.models import CallbackRequest, CallbackResult
+from sandbox.ledger import Effect, Ledger
+from sandbox.stack import LocalStack
+
+
+class Harness:
+    def __init__(self, stack: LocalStack, workdir: Path) -> None:
+        self.stack = stack
+        self.workdir = workdir
+        self.behaviours = Path(stack.env["SECONDROUND_SANDBOX_BEHAVIOURS"])
+        self.ledger = Ledger(Path(stack.env["SECONDROUND_STATE_DIR"]) / "sandbox")
+
+    def script(self, phone: str, calls: list[str]) -> None:
+        scripts = yaml.safe_load(self.behaviours.read_text()) if self.behaviours.exists() else {}
+        scripts = scripts or {}
+        scripts[phone] = {"calls": calls}
+        self.behaviours.write_text(yaml.safe_dump(scripts))
+
+    def round(self, data: dict[str, Any], calls: dict[str, list[str]]) -> HiringRound:
+        round_ = parse_round(yaml.safe_dump(data))
+        for candidate in round_.candidates:
+            self.script(candidate.phone, calls.get(candidate.id, []))
+        return round_
+
+    async def start(self, round_: HiringRound, candidate_id: str, *, env: dict[str, str] | None = None) -> UUID:
+        request = CallbackRequest(round=round_.details, candidate=round_.candidate(candidate_id))
+        run = await arun_deployment(
+            CALLBACK,
+            parameters={"request": request.model_dump(mode="json")},
+            timeout=0,
+            as_subflow=False,
+            tags=[round_tag(round_.id), candidate_tag(round_.id, candidate_id)],
+            job_variables={"env": env} if env else None,
+        )
+        return run.id
+
+    async def wait(
+        self, run_ids: list[UUID], *, until: Callable[[FlowRun], bool] | None = None, timeout: float = 240
+    ) -> dict[UUID, FlowRun]:
+        def reached(run: FlowRun) -> bool:
+            return until(run) if until else bool(run.state and run.state.is_final())
+
+        deadline = time.monotonic() + timeout
+        async with get_client() as client:
+            while True:
+                runs = {i: await client.read_flow_run(i) for i in run_ids}
+                if all(reached(r) for r in runs.values()):
+                    return runs
+                if time.monotonic() > deadline:
+                    stuck = {str(r.name): r.state.name if r.state else None for r in runs.values() if not reached(r)}
+                    raise TimeoutError(f"runs did not get there in {timeout:.0f} s: {stuck}")
+                await asyncio.sleep(1)
+
+    async def result(self, run_id: UUID) -> CallbackResult:
+        async with get_client() as client:
+            run = await client.read_flow_run(run_id)
+        assert run.state is not None and run.state.is_completed(), run.state
+        value = await run.state.aresult()
+        assert isinstance(value, CallbackResult)
+        return value
+
+    def effects(self, round_id: str, candidate_id: str) -> list[Effect]:
+        return self.ledger.effects(round_id=round_id, candidate_id=candidate_id)
+
+    def steps(self, round_id: str, candidate_id: str) -> list[str]:
+        """What she (and staff) received, as ``attempt.step``, in order."""
+        return [f"{e.attempt}.{e.key.split('.')[-1]}" for e in self.effects(round_id, candidate_id)]
+
+
+def suspended(run: FlowRun) -> bool:
+    return bool(run.state and run.state.is_paused())
+
+
+def crashed(run: FlowRun) -> bool:
+    return bool(run.state and run.state.is_crashed())

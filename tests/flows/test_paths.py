@@ -1,0 +1,166 @@
+"""Every path of candidate-callback on the real local stack, all candidates run at once.
+
+Each candidate's sandbox script picks her path; some reply later the way candidates do (a link,
+an SMS, the recruiter's form in the UI). Every run is resumed at least once on the way, so
+"tries == 1" everywhere also proves that replays after a resume send nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from prefect import get_client
+from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
+
+from flows.models import CallbackResult, Decision, Outcome, Reply, ReplyChannel
+from flows.replies import deliver_reply
+from tests.flows.harness import Harness
+from tests.roundfiles import candidate, round_data
+
+pytestmark = pytest.mark.stack
+ROUND = "paths"
+CALLS = {
+    "ann": ["answer-confirm"],
+    "ben": ["answer-decline"],
+    "cat": ["voicemail"],
+    "dan": ["no-answer", "no-answer"],
+    "eve": ["voicemail", "voicemail"],
+    "fay": ["no-answer", "answer-confirm"],
+    "gus": ["answer-recruiter"],
+    "hal": ["busy"],
+}
+LATER = {
+    "cat": Reply(decision=Decision.confirm, channel=ReplyChannel.link),
+    "gus": Reply(
+        decision=Decision.confirm, channel=ReplyChannel.recruiter, enthusiasm=4, notes="keen, asked for parking"
+    ),
+    "hal": Reply(decision=Decision.decline, channel=ReplyChannel.sms),
+}
+
+
+@pytest.fixture(scope="module")
+def outcomes(harness: Harness) -> dict[str, CallbackResult]:
+    people = [
+        candidate("ann", day=7),
+        candidate("ben", day=8),
+        candidate("cat", day=9, sms=True),
+        candidate("dan", day=10, voice=False),
+        candidate("eve", day=11, voice=False),
+        candidate("fay", day=14),
+        candidate("gus", day=15),
+        candidate("hal", day=16, sms=True),
+    ]
+    round_ = harness.round(round_data(ROUND, people), CALLS)
+
+    async def play() -> dict[str, CallbackResult]:
+        ids = {cid: await harness.start(round_, cid) for cid in CALLS}
+        await asyncio.gather(*(deliver_reply(ROUND, cid, reply, patience=300) for cid, reply in LATER.items()))
+        await harness.wait(list(ids.values()), timeout=300)
+        return {cid: await harness.result(run_id) for cid, run_id in ids.items()}
+
+    return asyncio.run(play())
+
+
+def received(harness: Harness, cid: str) -> list[str]:
+    return [s for s in harness.steps(ROUND, cid) if not s.startswith("0.")]
+
+
+def test_answers_and_confirms_on_the_call(outcomes: dict[str, CallbackResult], harness: Harness) -> None:
+    ann = outcomes["ann"]
+    assert (ann.outcome, ann.attempts) == (Outcome.confirmed, 1)
+    assert received(harness, "ann") == ["1.call"]
+    settled = harness.steps(ROUND, "ann")
+    assert {"0.confirmation", f"0.briefing-amara-okafor-{ROUND}", "0.catering-order"} <= set(settled)
+    assert all(h.status == "confirmed" for h in harness.ledger.holds(round_id=ROUND) if h.candidate_id == "ann")
+
+
+def test_answers_and_declines_on_the_call(outcomes: dict[str, CallbackResult], harness: Harness) -> None:
+    assert (outcomes["ben"].outcome, outcomes["ben"].attempts) == (Outcome.declined, 1)
+    settled = harness.steps(ROUND, "ben")
+    assert {"0.release-notice", "0.catering-cancel", "0.recruiter-alert"} <= set(settled)
+    assert "0.confirmation" not in settled
+    assert all(h.status == "cancelled" for h in harness.ledger.holds(round_id=ROUND) if h.candidate_id == "ben")
+
+
+def test_voicemail_then_confirms_by_link(outcomes: dict[str, CallbackResult], harness: Harness) -> None:
+    cat = outcomes["cat"]
+    assert (cat.outcome, cat.attempts) == (Outcome.confirmed, 1)
+    assert cat.reply is not None and cat.reply.channel is ReplyChannel.link
+    assert received(harness, "cat") == ["1.call", "1.voicemail", "1.email", "1.sms"]
+
+
+def test_silent_twice_is_released_without_voicemail_when_not_consented(
+    outcomes: dict[str, CallbackResult], harness: Harness
+) -> None:
+    for cid in ("dan", "eve"):
+        assert (outcomes[cid].outcome, outcomes[cid].attempts) == (Outcome.released, 2)
+        assert received(harness, cid) == ["1.call", "1.email", "2.call", "2.email"]
+        assert "0.release-notice" in harness.steps(ROUND, cid)
+        assert any(line.step == "reply" and "no reply" in line.detail for line in outcomes[cid].timeline)
+
+
+def test_second_attempt_answers(outcomes: dict[str, CallbackResult], harness: Harness) -> None:
+    assert (outcomes["fay"].outcome, outcomes["fay"].attempts) == (Outcome.confirmed, 2)
+    assert received(harness, "fay") == ["1.call", "1.email", "2.call"]
+
+
+def test_recruiter_records_the_outcome_in_the_form(outcomes: dict[str, CallbackResult]) -> None:
+    gus = outcomes["gus"]
+    assert gus.outcome is Outcome.confirmed and gus.reply is not None
+    assert (gus.reply.channel, gus.reply.enthusiasm, gus.reply.notes) == (
+        ReplyChannel.recruiter,
+        4,
+        "keen, asked for parking",
+    )
+
+
+def test_declines_by_sms(outcomes: dict[str, CallbackResult]) -> None:
+    assert outcomes["hal"].outcome is Outcome.declined
+
+
+def test_nothing_was_ever_sent_twice(outcomes: dict[str, CallbackResult], harness: Harness) -> None:
+    effects = harness.ledger.effects(round_id=ROUND)
+    assert effects and all(e.tries == 1 for e in effects), [e.key for e in effects if e.tries > 1]
+
+
+def test_no_double_bookings_and_every_candidate_has_her_own_day(outcomes: dict[str, CallbackResult]) -> None:
+    slots = [r.slot for r in outcomes.values() if r.slot]
+    assert len(slots) == len(CALLS)
+    for i, a in enumerate(slots):
+        for b in slots[i + 1 :]:
+            assert not (a.start < b.end and b.start < a.end)
+
+
+def test_timeline_artifacts_and_events(outcomes: dict[str, CallbackResult]) -> None:
+    async def look() -> tuple[Any, list[str]]:
+        async with get_client() as client:
+            artifacts = await client.read_latest_artifacts(
+                artifact_filter=ArtifactCollectionFilter(
+                    key=ArtifactCollectionFilterKey(any_=[f"timeline-{ROUND}-cat"])
+                )
+            )
+            response = await client._client.post(
+                "/events/filter",
+                json={
+                    "filter": {
+                        "resource": {"id": [f"secondround.candidate.{ROUND}.cat"]},
+                        "occurred": {"since": "2026-01-01T00:00:00Z"},
+                    },
+                    "limit": 50,
+                },
+            )
+            response.raise_for_status()
+            return artifacts, [e["event"] for e in response.json()["events"]]
+
+    artifacts, events = asyncio.run(look())
+    assert artifacts and "confirmed" in (artifacts[0].description or "")
+    assert {
+        "secondround.candidate.called",
+        "secondround.candidate.voicemail-left",
+        "secondround.candidate.emailed",
+        "secondround.candidate.replied",
+        "secondround.candidate.confirmed",
+    } <= set(events)
+    assert sorted(events).count("secondround.candidate.called") == 1

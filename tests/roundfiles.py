@@ -1,0 +1,53 @@
+"""Round files for tests: the example round with its candidates swapped for test ones."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "rounds" / "example.yaml"
+_NUMBERS = (f"+1{area}5550{n:03d}" for area, n in itertools.product((212, 415, 646, 202, 312), range(100, 200)))
+
+
+def example_data() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    return data
+
+
+def next_phone() -> str:
+    return next(_NUMBERS)
+
+
+def candidate(cid: str, *, day: int, voice: bool = True, sms: bool = False, **extra: Any) -> dict[str, Any]:
+    """A test candidate free for a whole day in December 2026 (London)."""
+    return {
+        "id": cid,
+        "name": f"{cid.title()} Test",
+        "phone": next_phone(),
+        "email": f"{cid}@mail.example",
+        "time_zone": "Europe/London",
+        "call_times": [{"start": "2026-11-26T00:00", "end": "2026-12-05T00:00"}],
+        "interview_times": [{"start": f"2026-12-{day:02d}T09:00", "end": f"2026-12-{day:02d}T18:00"}],
+        "consent": {"automated_voice": voice, "sms": sms},
+        **extra,
+    }
+
+
+def round_data(round_id: str, candidates: list[dict[str, Any]]) -> dict[str, Any]:
+    data = example_data()
+    data["id"] = round_id
+    data["candidates"] = candidates
+    # every test round gets calendars of its own so rounds never compete for a day
+    data["staff"] = [{**s, "id": f"{s['id']}-{round_id}"} for s in data["staff"]]
+    data["plan"]["panel"] = [f"{p}-{round_id}" for p in data["plan"]["panel"]]
+    data["rooms"] = [{**r, "id": f"{r['id']}-{round_id}"} for r in data["rooms"]]
+    return data
+
+
+def write_round(directory: Path, data: dict[str, Any]) -> Path:
+    path = directory / f"{data['id']}.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import pytest
+
+from config.errors import SettingsError
+from config.settings import Settings
+
+
+def test_sandbox_needs_no_secrets() -> None:
+    assert Settings(mode="sandbox").mode == "sandbox"
+
+
+def test_live_refuses_missing_and_placeholder_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECONDROUND_MODE", "live")
+    monkeypatch.setenv("SECONDROUND_TWILIO_AUTH_TOKEN", "changeme")
+    with pytest.raises(SettingsError) as caught:
+        Settings()
+    message = str(caught.value)
+    assert "SECONDROUND_TWILIO_AUTH_TOKEN" in message and "SECONDROUND_SMTP_PASSWORD" in message
+
+
+def test_live_with_real_secrets_keeps_them_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "MODE": "live",
+        "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+        "TWILIO_AUTH_TOKEN": "tok-9f2c",
+        "TWILIO_FROM_NUMBER": "+14155550100",
+        "SMTP_PASSWORD": "pw-77a1",
+        "LINK_SIGNING_KEY": "k-0c4e",
+    }.items():
+        monkeypatch.setenv(f"SECONDROUND_{name}", value)
+    settings = Settings()
+    assert "tok-9f2c" not in repr(settings) and settings.twilio_auth_token.get_secret_value() == "tok-9f2c"
+    monkeypatch.setenv("SECONDROUND_FAULT_CRASH_AT", "call:after")
+    with pytest.raises(SettingsError, match="crash tests only"):
+        Settings()
