@@ -1,4 +1,8 @@
-"""Typed inputs and outputs of the flows; their field descriptions become the Prefect UI forms."""
+"""Typed inputs and outputs of the flows; their field descriptions become the Prefect UI forms.
+
+Result classes live here, not beside their flows: a deployment loads its entrypoint file as a
+top-level module, and a class defined there could not be unpickled anywhere else.
+"""
 
 from __future__ import annotations
 
@@ -67,3 +71,12 @@ class CallbackResult(BaseModel):
     reply: Reply | None = None
     timeline: list[Done] = Field(default_factory=list)
     owner_run_id: str | None = Field(default=None, description="For duplicates: the run that owns her")
+
+
+class StartedRun(BaseModel):
+    """One candidate run started (or found already started) by hiring-round."""
+
+    candidate_id: str
+    flow_run_id: str
+    flow_run_name: str
+    state: str

@@ -16,7 +16,7 @@ from prefect import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 from prefect.client.schemas.objects import FlowRun
 from prefect.client.schemas.sorting import FlowRunSort
-from prefect.exceptions import PrefectHTTPStatusError
+from prefect.exceptions import NotPausedError, PrefectHTTPStatusError
 from prefect.flow_runs import aresume_flow_run
 
 from config.errors import NoWaitingRunError
@@ -48,7 +48,7 @@ async def deliver_reply(round_id: str, candidate_id: str, reply: Reply, *, patie
             try:
                 await aresume_flow_run(waiting.id, run_input=reply.model_dump(mode="json"))
                 return str(waiting.id)
-            except (RuntimeError, PrefectHTTPStatusError):
+            except (NotPausedError, RuntimeError, PrefectHTTPStatusError):
                 pass  # someone (the deadline) resumed it first: wait for its next wait
         elif not any(r.state is not None and not r.state.is_final() for r in runs):
             decided = ", ".join(sorted({str(r.state.name) for r in runs if r.state})) or "never started"

@@ -14,21 +14,14 @@ from pydantic import BaseModel, Field
 
 from config.loading import load_round
 from flows.deployments import CALLBACK, candidate_tag, round_tag
-from flows.models import CallbackRequest
+from flows.models import CallbackRequest, StartedRun
 
 
 class RoundRequest(BaseModel):
     round_file: str = Field(description="Path of the hiring-round YAML file, relative to the project folder")
 
 
-class StartedRun(BaseModel):
-    candidate_id: str
-    flow_run_id: str
-    flow_run_name: str
-    state: str
-
-
-@flow(name="hiring-round")
+@flow(name="hiring-round", persist_result=True)
 async def hiring_round(request: RoundRequest) -> list[StartedRun]:
     logger = get_run_logger()
     round_ = load_round(request.round_file)  # a bad file fails here, before anyone is called

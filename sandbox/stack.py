@@ -54,6 +54,14 @@ class LocalStack:
             "PREFECT_WORKER_QUERY_SECONDS": "1",
             "PREFECT_WORKER_PREFETCH_SECONDS": "2",
             "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
+            # SQLite allows one writer: batch the server's background writers so they collide less
+            # with run creation (each collision is a 503 and a 2 s client back-off)
+            "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "500",
+            "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "2",
+            "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_BATCH_SIZE": "1000",
+            "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_FLUSH_INTERVAL": "2",
+            "PREFECT_LOGGING_TO_API_BATCH_INTERVAL": "5",
+            "PREFECT_CLIENT_MAX_RETRIES": "10",
             "SECONDROUND_PROJECT_DIR": str(PROJECT_DIR),
             "SECONDROUND_STATE_DIR": str(self.home / "state"),
             "SECONDROUND_TIME_SCALE": str(time_scale),

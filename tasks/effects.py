@@ -20,7 +20,6 @@ from prefect.cache_policies import CacheKeyFnPolicy
 from prefect.client.schemas.objects import State, TaskRun
 from prefect.context import TaskRunContext
 from prefect.events import emit_event
-from prefect.runtime import flow_run
 from pydantic import BaseModel, ConfigDict
 
 from config.errors import ConfigError, TransientChannelError
@@ -101,7 +100,7 @@ def fault_point(key: EffectKey, when: str) -> None:
     settings = get_settings()
     if settings.mode != "sandbox" or settings.fault_crash_at != f"{key.step}:{when}":
         return
-    marker = settings.state_dir / "faults" / f"{flow_run.get_id()}-{key.step}-{when}"
+    marker = settings.state_dir / "faults" / f"{key}-{when}"  # once per effect, whichever run hits it
     if marker.exists():
         return
     marker.parent.mkdir(parents=True, exist_ok=True)

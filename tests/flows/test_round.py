@@ -1,0 +1,107 @@
+"""hiring-round and the deployments: idempotent fan-out, bad files, late replies, racing runs."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from prefect import get_client
+from prefect.client.schemas.objects import FlowRun
+from prefect.deployments import arun_deployment
+
+from config.errors import NoWaitingRunError
+from flows.models import Decision, Outcome, Reply, ReplyChannel
+from flows.replies import deliver_reply
+from flows.status import callback_runs
+from tests.flows.harness import Harness
+from tests.roundfiles import candidate, round_data, write_round
+
+pytestmark = pytest.mark.stack
+
+
+async def run_round(path: Path) -> FlowRun:
+    run = await arun_deployment(
+        "hiring-round/example", parameters={"request": {"round_file": str(path)}}, timeout=240, as_subflow=False
+    )
+    assert run.state is not None
+    return run
+
+
+def test_running_a_round_twice_starts_each_candidate_once(harness: Harness, tmp_path: Path) -> None:
+    data = round_data("twice", [candidate("ivy", day=7), candidate("jon", day=8)])
+    harness.round(data, {"ivy": ["answer-confirm"], "jon": ["answer-decline"]})
+    path = write_round(tmp_path, data)
+
+    async def play() -> tuple[Any, Any, list[FlowRun]]:
+        first, second = await run_round(path), await run_round(path)
+        runs = await callback_runs("twice")
+        await harness.wait([r.id for r in runs], timeout=240)
+        return await first.state.aresult(), await second.state.aresult(), runs  # type: ignore[union-attr]
+
+    first, second, runs = asyncio.run(play())
+    assert len(runs) == 2
+    assert sorted(s.flow_run_id for s in first) == sorted(s.flow_run_id for s in second)
+    assert {str(r.id) for r in runs} == {s.flow_run_id for s in first}
+    calls = sorted(e.key for e in harness.ledger.effects(round_id="twice") if e.channel == "call")
+    assert calls == ["twice.ivy.1.call", "twice.jon.1.call"]
+
+
+def test_a_late_reply_after_release_changes_nothing(harness: Harness) -> None:
+    before = harness.ledger.effects(round_id="twice", candidate_id="jon")
+    assert before, "needs the round above"
+    with pytest.raises(NoWaitingRunError, match="not waiting for a reply"):
+        asyncio.run(
+            deliver_reply("twice", "jon", Reply(decision=Decision.confirm, channel=ReplyChannel.link), patience=5)
+        )
+    assert harness.ledger.effects(round_id="twice", candidate_id="jon") == before
+
+    async def states() -> set[str]:
+        return {str(r.state.name) for r in await callback_runs("twice") if r.state}
+
+    assert asyncio.run(states()) == {"Completed"}
+
+
+def test_an_invalid_round_file_fails_naming_every_problem_and_starts_nobody(harness: Harness, tmp_path: Path) -> None:
+    data = round_data("broken", [candidate("kim", day=7), candidate("lou", day=8)])
+    data["candidates"][0]["phone"] = "+1 555 0100"
+    data["candidates"][1]["time_zone"] = "Europe/Atlantis"
+    path = write_round(tmp_path, data)
+
+    async def play() -> tuple[FlowRun, list[FlowRun]]:
+        return await run_round(path), await callback_runs("broken")
+
+    run, started = asyncio.run(play())
+    assert run.state is not None and run.state.is_failed()
+    message = run.state.message or ""
+    assert "candidates[0].phone" in message and "candidates[1].time_zone" in message
+    assert started == [] and harness.ledger.effects(round_id="broken") == []
+
+
+def test_two_racing_runs_for_one_candidate_act_once(harness: Harness) -> None:
+    round_ = harness.round(round_data("race", [candidate("max", day=9)]), {"max": ["answer-confirm"]})
+
+    async def play() -> list[Any]:
+        ids: list[UUID] = list(await asyncio.gather(harness.start(round_, "max"), harness.start(round_, "max")))
+        await harness.wait(ids, timeout=240)
+        return [await harness.result(i) for i in ids]
+
+    results = asyncio.run(play())
+    outcomes = sorted(r.outcome.value for r in results)
+    assert outcomes == sorted([Outcome.confirmed.value, Outcome.duplicate.value])
+    assert [e.channel for e in harness.ledger.effects(round_id="race") if e.channel == "call"] == ["call"]
+
+
+def test_prefect_yaml_declares_the_deployments(harness: Harness) -> None:
+    async def read() -> dict[str, Any]:
+        async with get_client() as client:
+            return {f"{d.name}": d for d in await client.read_deployments()}
+
+    deployments = asyncio.run(read())
+    assert {"example", "candidate-callback", "reply-deadline"} <= set(deployments)
+    [schedule] = deployments["example"].schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 9 * * 1-5", "Europe/London")
+    schema = deployments["candidate-callback"].parameter_openapi_schema
+    assert "CallbackRequest" in str(schema) and "The candidate to call back" in str(schema)
