@@ -26,11 +26,12 @@ from flows.decisions import decision_on_call, leaves_voicemail, outcome_of, repl
 from flows.deployments import candidate_tag, round_tag
 from flows.logistics import arrange_logistics
 from flows.messages import context, render, render_email
-from flows.models import CallbackRequest, CallbackResult, Decision, Outcome, Reply, ReplyChannel, Slot
+from flows.models import CallbackRequest, CallbackResult, Decision, Outcome, RecordedReply, Reply, ReplyChannel, Slot
+from flows.replies import inbox
 from flows.settle import settle
 from flows.timeline import Timeline
 from tasks.claims import claim_candidate
-from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done
+from tasks.effects import BY_BUSINESS_KEY, EffectKey, done
 from tasks.mail import send_email
 from tasks.phone import call_candidate, leave_voicemail, send_sms
 
@@ -81,9 +82,11 @@ async def reach_out(request: CallbackRequest, slot: Slot, attempt: int, timeline
     timeline.add(call)
     decided = decision_on_call(call)
     if decided is not None:
-        reply = Reply(decision=decided, channel=ReplyChannel.call)
-        timeline.add(await record_reply(key("reply"), reply=reply))
-        return reply
+        recorded = await record_reply(
+            key("reply"), reply=Reply(decision=decided, channel=ReplyChannel.call), run_id=str(flow_run.get_id())
+        )
+        timeline.add(recorded)
+        return recorded.reply
     if leaves_voicemail(call, candidate):
         timeline.add(await leave_voicemail(key("voicemail"), to=candidate.phone, message=render("voicemail", ctx)))
     subject, body = render_email("invitation", ctx)
@@ -102,23 +105,31 @@ async def wait_for_reply(request: CallbackRequest, attempt: int, timeline: Timel
     timeline.add(await arm_deadline(key, flow_run_id=run_id, pause_key=pause_key, due=due))
     await timeline.publish(f"waiting for a reply to attempt {attempt}")
     reply = await asuspend_flow_run(wait_for_input=Reply, key=pause_key)
-    timeline.add(await record_reply(key.model_copy(update={"step": "reply"}), reply=reply))
-    return reply
+    recorded = await record_reply(key.model_copy(update={"step": "reply"}), reply=reply, run_id=run_id)
+    timeline.add(recorded)
+    return recorded.reply
 
 
 @task(name="record-reply", cache_policy=BY_BUSINESS_KEY)
-async def record_reply(key: EffectKey, *, reply: Reply) -> Done:
+async def record_reply(key: EffectKey, *, reply: Reply, run_id: str) -> RecordedReply:
+    """Settle what a wait ended with, once: a stored answer beats the deadline's "no reply"
+    (the two can resume the run at the same moment). Cached, so replays decide the same."""
     if reply.decision is Decision.no_reply:
-        return done(key, f"no reply by the deadline ({reply.channel.value})", event="no-reply")
-    note = f"; notes: {reply.notes}" if reply.notes else ""
-    return done(
-        key,
-        f"replied {reply.decision.value} by {reply.channel.value}{note}",
-        event="replied",
-        decision=reply.decision.value,
-        channel=reply.channel.value,
-        enthusiasm=reply.enthusiasm,
-    )
+        stored = await inbox(UUID(run_id))
+        reply = stored[0] if stored else reply
+    if reply.decision is Decision.no_reply:
+        line = done(key, f"no reply by the deadline ({reply.channel.value})", event="no-reply")
+    else:
+        note = f"; notes: {reply.notes}" if reply.notes else ""
+        line = done(
+            key,
+            f"replied {reply.decision.value} by {reply.channel.value}{note}",
+            event="replied",
+            decision=reply.decision.value,
+            channel=reply.channel.value,
+            enthusiasm=reply.enthusiasm,
+        )
+    return RecordedReply(**line.model_dump(), reply=reply)
 
 
 async def _tag(run_id: str, round_id: str, candidate_id: str) -> None:

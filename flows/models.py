@@ -80,3 +80,9 @@ class StartedRun(BaseModel):
     flow_run_id: str
     flow_run_name: str
     state: str
+
+
+class RecordedReply(Done):
+    """How one wait ended, as settled once by ``record-reply``."""
+
+    reply: Reply

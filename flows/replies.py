@@ -1,16 +1,18 @@
 """Delivering a reply to the run that waits for it: the one door for links, SMS, calls and tests.
 
-A reply resumes the candidate's run if it is waiting for a reply (any attempt: an answer to the
-first email still counts while she is undecided). If her run is busy between two waits (the
-deadline just fired, say), delivery waits for the next wait instead of losing the answer. A run
-that has decided is never resumed: a late reply raises ``NoWaitingRunError``, for the caller to
-record and answer politely.
+A reply is first stored on her active run as a flow-run input (``inbox-...``), durably on the
+Prefect server, and only then used to resume the run. The resume can lose a race: her deadline
+may resume the run at the same moment, and Prefect then keeps whichever input was written last.
+The inbox makes that harmless: when a wait ends with "no reply", ``record-reply`` looks in the
+inbox and a stored answer wins. A run that has decided is never resumed: a late reply raises
+``NoWaitingRunError``, for the caller to record and answer politely.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from uuid import UUID, uuid4
 
 from prefect import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
@@ -21,7 +23,9 @@ from prefect.flow_runs import aresume_flow_run
 
 from config.errors import NoWaitingRunError
 from flows.deployments import candidate_tag
-from flows.models import Reply
+from flows.models import Decision, Reply
+
+INBOX = "inbox-"
 
 
 async def candidate_runs(round_id: str, candidate_id: str) -> list[FlowRun]:
@@ -38,21 +42,39 @@ def _waiting(run: FlowRun) -> bool:
     return state is not None and state.is_paused() and (state.state_details.pause_key or "").startswith("reply-")
 
 
+async def _active_run(round_id: str, candidate_id: str) -> FlowRun:
+    runs = await candidate_runs(round_id, candidate_id)
+    active = next((r for r in runs if r.state is not None and not r.state.is_final()), None)
+    if active is None:
+        decided = ", ".join(sorted({str(r.state.name) for r in runs if r.state})) or "never started"
+        raise NoWaitingRunError(f"{candidate_id} in {round_id} is not waiting for a reply ({decided})")
+    return active
+
+
 async def deliver_reply(round_id: str, candidate_id: str, reply: Reply, *, patience: float = 60.0) -> str:
-    """Resume her waiting run with ``reply``; returns the run id."""
-    give_up = time.monotonic() + patience
-    while True:
-        runs = await candidate_runs(round_id, candidate_id)
-        waiting = next((r for r in runs if _waiting(r)), None)
-        if waiting is not None:
-            try:
-                await aresume_flow_run(waiting.id, run_input=reply.model_dump(mode="json"))
-                return str(waiting.id)
-            except (NotPausedError, RuntimeError, PrefectHTTPStatusError):
-                pass  # someone (the deadline) resumed it first: wait for its next wait
-        elif not any(r.state is not None and not r.state.is_final() for r in runs):
-            decided = ", ".join(sorted({str(r.state.name) for r in runs if r.state})) or "never started"
-            raise NoWaitingRunError(f"{candidate_id} in {round_id} is not waiting for a reply ({decided})")
-        if time.monotonic() > give_up:
-            raise NoWaitingRunError(f"{candidate_id} in {round_id} did not reach a wait in {patience:.0f} s")
-        await asyncio.sleep(0.5)
+    """Store ``reply`` on her active run, then resume it at its next wait; returns the run id."""
+    if reply.decision is Decision.no_reply:
+        raise ValueError("only a decision is delivered; 'no reply' is the deadline's")
+    run = await _active_run(round_id, candidate_id)
+    async with get_client() as client:
+        await client.create_flow_run_input(run.id, key=f"{INBOX}{uuid4().hex}", value=reply.model_dump_json())
+        give_up = time.monotonic() + patience
+        while time.monotonic() < give_up:
+            run = await client.read_flow_run(run.id)
+            if run.state is not None and run.state.is_final():
+                return str(run.id)  # it decided meanwhile: from this reply (inbox) or another
+            if _waiting(run):
+                try:
+                    await aresume_flow_run(run.id, run_input=reply.model_dump(mode="json"))
+                    return str(run.id)
+                except (NotPausedError, RuntimeError, PrefectHTTPStatusError):
+                    pass  # resumed by someone else first (the deadline): the inbox keeps the answer
+            await asyncio.sleep(0.5)
+    return str(run.id)  # stored: the run will find it when its wait ends
+
+
+async def inbox(flow_run_id: UUID) -> list[Reply]:
+    """Replies stored on a run, oldest first."""
+    async with get_client() as client:
+        stored = await client.filter_flow_run_input(flow_run_id, key_prefix=INBOX, limit=50, exclude_keys=set())
+    return [Reply.model_validate_json(item.value) for item in sorted(stored, key=lambda i: str(i.created))]

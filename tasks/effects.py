@@ -114,3 +114,19 @@ def sandbox_peers() -> SandboxPeers:
     if settings.mode != "sandbox":
         raise ConfigError("mode=live is not available yet: phone, mail and calendars run on the sandbox")
     return SandboxPeers(settings)
+
+
+def hand_over(key: EffectKey, *, channel: str, recipient: str, subject: str, body: str) -> None:
+    """Give one message to its peer under the effect's key, with the crash-test points around it."""
+    fault_point(key, "before")
+    sandbox_peers().deliver(
+        str(key),
+        channel=channel,
+        round_id=key.round_id,
+        candidate_id=key.candidate_id,
+        attempt=key.attempt,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+    )
+    fault_point(key, "after")

@@ -7,23 +7,12 @@ from __future__ import annotations
 
 from prefect import task
 
-from tasks.effects import EFFECT_TASK, Done, EffectKey, done, fault_point, sandbox_peers
+from tasks.effects import EFFECT_TASK, Done, EffectKey, done, hand_over
 
 
 @task(name="send-email", **EFFECT_TASK)
 async def send_email(key: EffectKey, *, to: str, subject: str, body: str, to_candidate: bool = True) -> Done:
-    fault_point(key, "before")
-    sandbox_peers().deliver(
-        str(key),
-        channel="email",
-        round_id=key.round_id,
-        candidate_id=key.candidate_id,
-        attempt=key.attempt,
-        recipient=to,
-        subject=subject,
-        body=body,
-    )
-    fault_point(key, "after")
+    hand_over(key, channel="email", recipient=to, subject=subject, body=body)
     return done(
         key, f"emailed {to}: {subject}", event="emailed" if to_candidate else "staff-notified", to=to, kind=key.step
     )

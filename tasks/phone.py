@@ -10,7 +10,7 @@ from enum import StrEnum
 from prefect import task
 
 from sandbox.behaviours import CallBehaviour
-from tasks.effects import EFFECT_TASK, Done, EffectKey, done, fault_point, sandbox_peers
+from tasks.effects import EFFECT_TASK, Done, EffectKey, done, fault_point, hand_over, sandbox_peers
 
 
 class CallOutcome(StrEnum):
@@ -58,33 +58,11 @@ async def call_candidate(key: EffectKey, *, to: str, script: str) -> CallResult:
 
 @task(name="leave-voicemail", **EFFECT_TASK)
 async def leave_voicemail(key: EffectKey, *, to: str, message: str) -> Done:
-    fault_point(key, "before")
-    sandbox_peers().deliver(
-        str(key),
-        channel="voicemail",
-        round_id=key.round_id,
-        candidate_id=key.candidate_id,
-        attempt=key.attempt,
-        recipient=to,
-        subject="voicemail",
-        body=message,
-    )
-    fault_point(key, "after")
+    hand_over(key, channel="voicemail", recipient=to, subject="voicemail", body=message)
     return done(key, f"voicemail left on {to}", event="voicemail-left")
 
 
 @task(name="send-sms", **EFFECT_TASK)
 async def send_sms(key: EffectKey, *, to: str, body: str) -> Done:
-    fault_point(key, "before")
-    sandbox_peers().deliver(
-        str(key),
-        channel="sms",
-        round_id=key.round_id,
-        candidate_id=key.candidate_id,
-        attempt=key.attempt,
-        recipient=to,
-        subject="sms",
-        body=body,
-    )
-    fault_point(key, "after")
+    hand_over(key, channel="sms", recipient=to, subject="sms", body=body)
     return done(key, f"SMS sent to {to}", event="texted")

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from uuid import UUID
 
 import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
+from prefect.flow_runs import aresume_flow_run
 
 from flows.models import CallbackResult, Decision, Outcome, Reply, ReplyChannel
 from flows.replies import deliver_reply
@@ -30,6 +32,7 @@ CALLS = {
     "fay": ["no-answer", "answer-confirm"],
     "gus": ["answer-recruiter"],
     "hal": ["busy"],
+    "ida": ["voicemail"],  # her deadline resumes the run a moment before her reply arrives
 }
 LATER = {
     "cat": Reply(decision=Decision.confirm, channel=ReplyChannel.link),
@@ -38,6 +41,19 @@ LATER = {
     ),
     "hal": Reply(decision=Decision.decline, channel=ReplyChannel.sms),
 }
+
+
+async def race(run_id: UUID) -> None:
+    """The deadline wins the resume; the candidate's confirmation lands right after it."""
+    await harness_wait_suspended(run_id)
+    await aresume_flow_run(run_id, run_input={"decision": "no_reply", "channel": "deadline"})
+    await deliver_reply(ROUND, "ida", Reply(decision=Decision.confirm, channel=ReplyChannel.link), patience=300)
+
+
+async def harness_wait_suspended(run_id: UUID) -> None:
+    async with get_client() as client:
+        while not ((state := (await client.read_flow_run(run_id)).state) and state.is_paused()):
+            await asyncio.sleep(0.5)
 
 
 @pytest.fixture(scope="module")
@@ -51,12 +67,15 @@ def outcomes(harness: Harness) -> dict[str, CallbackResult]:
         candidate("fay", day=14),
         candidate("gus", day=15),
         candidate("hal", day=16, sms=True),
+        candidate("ida", day=17),
     ]
     round_ = harness.round(round_data(ROUND, people), CALLS)
 
     async def play() -> dict[str, CallbackResult]:
         ids = {cid: await harness.start(round_, cid) for cid in CALLS}
-        await asyncio.gather(*(deliver_reply(ROUND, cid, reply, patience=300) for cid, reply in LATER.items()))
+        await asyncio.gather(
+            *(deliver_reply(ROUND, cid, reply, patience=300) for cid, reply in LATER.items()), race(ids["ida"])
+        )
         await harness.wait(list(ids.values()), timeout=300)
         return {cid: await harness.result(run_id) for cid, run_id in ids.items()}
 
@@ -114,6 +133,14 @@ def test_recruiter_records_the_outcome_in_the_form(outcomes: dict[str, CallbackR
         4,
         "keen, asked for parking",
     )
+
+
+def test_a_reply_that_loses_the_race_to_the_deadline_still_counts(
+    outcomes: dict[str, CallbackResult], harness: Harness
+) -> None:
+    ida = outcomes["ida"]
+    assert (ida.outcome, ida.attempts) == (Outcome.confirmed, 1)
+    assert received(harness, "ida") == ["1.call", "1.voicemail", "1.email"]
 
 
 def test_declines_by_sms(outcomes: dict[str, CallbackResult]) -> None:
