@@ -76,10 +76,6 @@ class Settings(BaseSettings):
     def sandbox_dir(self) -> Path:
         return self.state_dir / "sandbox"
 
-    @property
-    def locks_dir(self) -> Path:
-        return self.state_dir / "locks"
-
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
