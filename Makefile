@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install demo test lint lock clean
+.PHONY: install prism demo test lint lock clean bench-pacing
 
 install: $(STAMP)
 
@@ -16,10 +16,20 @@ $(STAMP): requirements.lock pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
+# Prism serves Twilio's OpenAPI spec for the contract test; versions pinned by tools/prism/package-lock.json.
+PRISM_STAMP := tools/prism/node_modules/.installed-$(shell cksum < tools/prism/package-lock.json | cut -d' ' -f1)
+
+prism: $(PRISM_STAMP)
+
+$(PRISM_STAMP): tools/prism/package-lock.json
+	@command -v npm >/dev/null || { echo "the Twilio contract test needs Node 20 and npm (Debian: apt install nodejs npm)"; exit 1; }
+	cd tools/prism && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(PRISM_STAMP)
+
 demo: install
 	$(BIN)/python -m sandbox.demo $(ARGS)
 
-test: install
+test: install prism
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: install
@@ -27,9 +37,13 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Benchmarks: results and the machine they ran on go to docs/benchmarks.md.
+bench-pacing: install
+	PYTHONPATH=. $(BIN)/python -m bench.pacing --unpaced
+
 # Re-pin after changing dependencies in pyproject.toml (needs uv: pip install uv).
 lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --no-header -o requirements.lock
 
 clean:
-	rm -rf $(VENV) .secondround .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) tools/prism/node_modules .secondround .mypy_cache .ruff_cache .pytest_cache

@@ -32,7 +32,19 @@ class Settings(BaseSettings):
     twilio_account_sid: str = ""
     twilio_auth_token: SecretStr = SecretStr("")
     twilio_from_number: str = ""
-    twilio_api_base_url: str | None = Field(default=None, description="Override the Twilio API endpoint")
+    twilio_api_base_url: str | None = Field(
+        default=None, description="Override the Twilio API endpoint (the sandbox's URL); unset means Twilio"
+    )
+    twilio_calls_per_second: float = Field(
+        default=1.0, gt=0, description="Outbound calls per second across every run (Twilio's default CPS is 1)"
+    )
+    twilio_timeout_seconds: float = Field(default=15.0, gt=0, description="Give up on one Twilio request after this")
+    call_ring_seconds: int = Field(
+        default=30, ge=15, le=600, description="Let it ring this long, so her voicemail can pick up"
+    )
+    call_patience_seconds: float = Field(
+        default=600.0, gt=0, description="Longest a call may take from dialling to hanging up before we stop waiting"
+    )
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 587

@@ -17,6 +17,7 @@ from uuid import UUID
 
 from prefect import flow, get_client, get_run_logger, task
 from prefect.flow_runs import asuspend_flow_run
+from prefect.input.actions import aread_flow_run_input
 from prefect.runtime import flow_run
 from pydantic import BaseModel
 
@@ -26,14 +27,25 @@ from flows.decisions import decision_on_call, leaves_voicemail, outcome_of, repl
 from flows.deployments import candidate_tag, round_tag
 from flows.logistics import arrange_logistics
 from flows.messages import context, render, render_email
-from flows.models import CallbackRequest, CallbackResult, Decision, Outcome, RecordedReply, Reply, ReplyChannel, Slot
+from flows.models import (
+    CallbackRequest,
+    CallbackResult,
+    CallPlan,
+    Decision,
+    Outcome,
+    RecordedReply,
+    Reply,
+    ReplyChannel,
+    Slot,
+)
 from flows.replies import inbox
 from flows.settle import settle
 from flows.timeline import Timeline
+from flows.windows import next_call_time
 from tasks.claims import claim_candidate
 from tasks.effects import BY_BUSINESS_KEY, EffectKey, done
 from tasks.mail import send_email
-from tasks.phone import call_candidate, leave_voicemail, send_sms
+from tasks.phone import CallOutcome, call_candidate, leave_voicemail, send_sms
 
 
 def _run_name() -> str:
@@ -71,41 +83,99 @@ async def candidate_callback(request: CallbackRequest) -> CallbackResult:
 
 
 async def reach_out(request: CallbackRequest, slot: Slot, attempt: int, timeline: Timeline) -> Reply | None:
-    """One attempt: call; if she does not decide on the call, voicemail, email and SMS."""
+    """One attempt: call (in her hours); if she does not decide on the call, voicemail, email and SMS."""
     round_, candidate = request.round, request.candidate
     ctx = context(round_, candidate, slot, attempt=attempt)
+    run_id = str(flow_run.get_id())
 
     def key(step: str) -> EffectKey:
         return EffectKey(round_id=round_.id, candidate_id=candidate.id, attempt=attempt, step=step)
 
-    call = await call_candidate(key("call"), to=candidate.phone, script=render("call_script", ctx))
-    timeline.add(call)
-    decided = decision_on_call(call)
-    if decided is not None:
-        recorded = await record_reply(
-            key("reply"), reply=Reply(decision=decided, channel=ReplyChannel.call), run_id=str(flow_run.get_id())
+    plan = await plan_call(key("plan-call"), request=request)
+    timeline.add(plan)
+    if plan.call_at is not None and plan.call_at > plan.at:
+        early = await wait(request, attempt, timeline, run_id=run_id, until=plan.call_at, what="call-window")
+        if early.decision is not Decision.no_reply:  # she answered an earlier message meanwhile
+            return early
+    if plan.call_at is not None:
+        recruiter = round_.organisation.recruiter
+        call = await call_candidate(
+            key("call"),
+            to=candidate.phone,
+            script=render("call_script", ctx),
+            since=plan.at,
+            voicemail=candidate.consent.automated_voice,
+            recruiter=recruiter.name,
+            recruiter_phone=recruiter.phone or "",
         )
-        timeline.add(recorded)
-        return recorded.reply
-    if leaves_voicemail(call, candidate):
-        timeline.add(await leave_voicemail(key("voicemail"), to=candidate.phone, message=render("voicemail", ctx)))
+        timeline.add(call)
+        decided = decision_on_call(call)
+        if decided is not None:
+            recorded = await record_reply(
+                key("reply"), reply=Reply(decision=decided, channel=ReplyChannel.call), run_id=run_id
+            )
+            timeline.add(recorded)
+            return recorded.reply
+        if leaves_voicemail(call, candidate) and call.sid:
+            message = render("voicemail", ctx)
+            timeline.add(
+                await leave_voicemail(key("voicemail"), call_sid=call.sid, to=candidate.phone, message=message)
+            )
+        phone_works = call.outcome is not CallOutcome.unreachable
+    else:
+        phone_works = True
     subject, body = render_email("invitation", ctx)
     timeline.add(await send_email(key("email"), to=candidate.email, subject=subject, body=body))
-    if candidate.consent.sms:
+    if candidate.consent.sms and phone_works:
         timeline.add(await send_sms(key("sms"), to=candidate.phone, body=render("sms", ctx)))
     return None
 
 
+@task(name="plan-call", cache_policy=BY_BUSINESS_KEY)
+async def plan_call(key: EffectKey, *, request: CallbackRequest) -> CallPlan:
+    """Decide once when this attempt's call goes out; replays reuse the decision."""
+    candidate = request.candidate
+    now = datetime.now(timezone.utc)
+    call_at = next_call_time(now, candidate.call_times, candidate.time_zone)
+    if call_at is None:
+        detail = "no call: her call times are over; email only"
+    elif call_at > now:
+        detail = f"outside her call times or 08:00-21:00 her time: call at {call_at:%Y-%m-%d %H:%M}Z"
+    else:
+        detail = "inside her call times: calling now"
+    line = done(key, detail)
+    return CallPlan(**line.model_dump(), call_at=call_at)
+
+
 async def wait_for_reply(request: CallbackRequest, attempt: int, timeline: Timeline, *, run_id: str) -> Reply:
     """Suspend (no process held) until a reply, the recruiter or the deadline resumes us."""
+    window = request.round.cadence.reply_window
+    until = datetime.now(timezone.utc) + window  # only read when the timer is first armed
+    return await wait(request, attempt, timeline, run_id=run_id, until=until, what="reply")
+
+
+async def wait(
+    request: CallbackRequest, attempt: int, timeline: Timeline, *, run_id: str, until: datetime, what: str
+) -> Reply:
+    """Suspend until ``until`` (scaled by the time scale) or an earlier reply; the timer is a
+    scheduled ``reply-deadline`` run, so nothing is held meanwhile."""
     round_, candidate = request.round, request.candidate
-    key = EffectKey(round_id=round_.id, candidate_id=candidate.id, attempt=attempt, step="deadline")
-    due = reply_due(datetime.now(timezone.utc), round_.cadence.reply_window, time_scale=get_settings().time_scale)
-    pause_key = f"reply-{attempt}"
+    key = EffectKey(round_id=round_.id, candidate_id=candidate.id, attempt=attempt, step=f"{what}-timer")
+    now = datetime.now(timezone.utc)
+    due = reply_due(now, until - now, time_scale=get_settings().time_scale)
+    pause_key = f"{what}-{attempt}"
     timeline.add(await arm_deadline(key, flow_run_id=run_id, pause_key=pause_key, due=due))
-    await timeline.publish(f"waiting for a reply to attempt {attempt}")
-    reply = await asuspend_flow_run(wait_for_input=Reply, key=pause_key)
-    recorded = await record_reply(key.model_copy(update={"step": "reply"}), reply=reply, run_id=run_id)
+    earlier = await aread_flow_run_input(f"suspended-{pause_key}-response", flow_run_id=UUID(run_id))
+    if earlier is not None:
+        # this run was resumed here before it crashed and was retried: a retry makes Prefect
+        # forget the run's pauses, and suspending again would wait for a timer that has fired
+        reply = Reply(**earlier)
+    else:
+        waiting = "a reply to attempt" if what == "reply" else "her call window for attempt"
+        await timeline.publish(f"waiting for {waiting} {attempt}")
+        reply = await asuspend_flow_run(wait_for_input=Reply, key=pause_key)
+    step = "reply" if what == "reply" else f"{what}-reply"
+    recorded = await record_reply(key.model_copy(update={"step": step}), reply=reply, run_id=run_id)
     timeline.add(recorded)
     return recorded.reply
 
@@ -118,7 +188,10 @@ async def record_reply(key: EffectKey, *, reply: Reply, run_id: str) -> Recorded
         stored = await inbox(UUID(run_id))
         reply = stored[0] if stored else reply
     if reply.decision is Decision.no_reply:
-        line = done(key, f"no reply by the deadline ({reply.channel.value})", event="no-reply")
+        if key.step.startswith("call-window"):
+            line = done(key, "her call time has come: calling")
+        else:
+            line = done(key, f"no reply by the deadline ({reply.channel.value})", event="no-reply")
     else:
         note = f"; notes: {reply.notes}" if reply.notes else ""
         line = done(

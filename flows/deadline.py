@@ -3,22 +3,26 @@
 Arming it creates a scheduled run of the ``reply-deadline`` deployment (idempotency key per
 candidate, attempt and owning run), so nothing is held while we wait and a crash or a replay
 never arms two. When it fires it resumes the run only if that run still waits on the same
-attempt: a late timer after a reply is a no-op.
+wait (``reply-N``, or ``call-window-N`` when the call must wait for her hours): a late timer
+after a reply is a no-op. A fresh run that takes over from a crashed one arms its own timer.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from prefect import flow, get_client, get_run_logger, task
+from prefect.cache_policies import CacheKeyFnPolicy
+from prefect.context import TaskRunContext
 from prefect.deployments import arun_deployment
 from prefect.flow_runs import aresume_flow_run
 from pydantic import BaseModel, Field
 
 from flows.deployments import DEADLINE, candidate_tag, round_tag
 from flows.models import Decision, ReplyChannel
-from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done
+from tasks.effects import Done, EffectKey, done
 
 
 class DeadlineRequest(BaseModel):
@@ -45,7 +49,11 @@ async def reply_deadline(request: DeadlineRequest) -> str:
     return "resumed"
 
 
-@task(name="arm-deadline", cache_policy=BY_BUSINESS_KEY)
+def _per_run(context: TaskRunContext, parameters: dict[str, Any]) -> str:
+    return f"{parameters['key']}.{parameters['flow_run_id']}"
+
+
+@task(name="arm-deadline", cache_policy=CacheKeyFnPolicy(cache_key_fn=_per_run))
 async def arm_deadline(key: EffectKey, *, flow_run_id: str, pause_key: str, due: datetime) -> Done:
     timer = await arun_deployment(
         DEADLINE,

@@ -5,7 +5,7 @@ Times are shown in the reader's zone: the candidate's for her, the round's for s
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,7 +39,9 @@ def context(
 ) -> dict[str, Any]:
     settings = get_settings()
     key = settings.link_signing_key.get_secret_value().encode()
-    expires = datetime.now(timezone.utc) + timedelta(days=14)
+    # links work until the interview starts; derived from the slot, not the clock, so a replay
+    # renders the very same message (the SMS lookup after a crash compares bodies)
+    expires = slot.start
 
     def link(choice: str) -> str:
         token = make_token(key, LinkClaim(round_.id, candidate.id, attempt, choice, expires))

@@ -86,3 +86,9 @@ class RecordedReply(Done):
     """How one wait ended, as settled once by ``record-reply``."""
 
     reply: Reply
+
+
+class CallPlan(Done):
+    """When an attempt's call may go out (None: her call times are over), decided once."""
+
+    call_at: datetime | None

@@ -7,7 +7,9 @@ The file (``SECONDROUND_SANDBOX_BEHAVIOURS``) maps an E.164 number to its script
       reply: {after_attempt: 1, outcome: confirm, via: link, delay: PT4S}
 
 Call behaviours: answer-confirm (presses 1), answer-decline (2), answer-recruiter (0),
-answer-hangup, voicemail, no-answer, busy, failed. ``reply`` is played by the demo's candidates.
+answer-hangup, slow-answer (rings long, then presses 1), lost-response (the call goes through and
+she presses 1, but the create request gets a 500), voicemail, no-answer, busy, failed,
+invalid-number (refused at creation, error 21217). ``reply`` is played by the demo's candidates.
 """
 
 from __future__ import annotations
@@ -26,10 +28,13 @@ class CallBehaviour(StrEnum):
     answer_decline = "answer-decline"
     answer_recruiter = "answer-recruiter"
     answer_hangup = "answer-hangup"
+    slow_answer = "slow-answer"
+    lost_response = "lost-response"
     voicemail = "voicemail"
     no_answer = "no-answer"
     busy = "busy"
     failed = "failed"
+    invalid_number = "invalid-number"
 
 
 class ScriptedReply(BaseModel):

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import shutil
 import sys
 import time
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
+
+import yaml
 
 from config.loading import load_round
 from sandbox.stack import PROJECT_DIR, LocalStack
@@ -22,23 +27,52 @@ ROUND_FILE = PROJECT_DIR / "config" / "rounds" / "example.yaml"
 BEHAVIOURS = PROJECT_DIR / "config" / "rounds" / "example.sandbox.yaml"
 
 
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$")
+
+
+def rebased(data: Any, weeks: int) -> Any:
+    """The round with every date moved by whole weeks (weekdays and wall times kept)."""
+    if isinstance(data, dict):
+        return {k: rebased(v, weeks) for k, v in data.items()}
+    if isinstance(data, list):
+        return [rebased(v, weeks) for v in data]
+    if isinstance(data, datetime | date):
+        return data + timedelta(weeks=weeks)
+    if isinstance(data, str) and _ISO.match(data):
+        moved = datetime.fromisoformat(data) + timedelta(weeks=weeks)
+        return moved.isoformat(timespec="minutes") if "T" in data else moved.date().isoformat()
+    return data
+
+
+def demo_round(home: Path, today: date) -> Path:
+    """The example round, moved forward by whole weeks once its call times have passed, so the
+    demo keeps working on any date."""
+    data = yaml.safe_load(ROUND_FILE.read_text(encoding="utf-8"))
+    first = min(date.fromisoformat(str(w["start"])[:10]) for c in data["candidates"] for w in c["call_times"])
+    weeks = max(0, (today - first).days // 7)
+    path = home / "example.yaml"
+    path.write_text(yaml.safe_dump(rebased(data, weeks), sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
 def say(text: str = "") -> None:
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
 
 
-async def play_round(stack: LocalStack, *, timeout: float) -> list[list[str]]:
+async def play_round(stack: LocalStack, round_file: Path, *, timeout: float) -> list[list[str]]:
     from prefect.deployments import arun_deployment
 
     from flows.status import round_status
     from sandbox.candidates import ScriptedRepliers
     from sandbox.ledger import Ledger
 
-    round_ = load_round(ROUND_FILE)
+    round_ = load_round(round_file)
     ledger = Ledger(Path(stack.env["SECONDROUND_STATE_DIR"]) / "sandbox")
     repliers = ScriptedRepliers(round_, ledger, scripts_path=BEHAVIOURS)
     expected = sum(1 for c in round_.candidates if c.waitlist_rank is None)
-    run = await arun_deployment("hiring-round/example", timeout=0, as_subflow=False)
+    parameters = {"request": {"round_file": str(round_file)}}
+    run = await arun_deployment("hiring-round/example", parameters=parameters, timeout=0, as_subflow=False)
     say(f"Started hiring-round run {run.name}; {expected} candidates to call back.")
     started, seen = time.monotonic(), ""
     while time.monotonic() - started < timeout:
@@ -99,17 +133,20 @@ def main(argv: list[str] | None = None) -> int:
         stack.client_settings(),
     ):
         say(f"Prefect UI: {stack.ui_url}  (24 h of waiting = {args.reply_window:.0f} s)")
-        rows = asyncio.run(play_round(stack, timeout=args.timeout))
+        say(f"Sandbox Twilio: {stack.twilio_url}  inbound webhooks (web/): {stack.web_url}")
+        round_file = demo_round(home, date.today())
+        rows = asyncio.run(play_round(stack, round_file, timeout=args.timeout))
         say("\n" + table(["candidate", "outcome", "attempts", "time to decision", "slot, room"], rows))
         from sandbox.ledger import Ledger
 
         sent = Ledger(Path(stack.env["SECONDROUND_STATE_DIR"]) / "sandbox").effects()
-        channels = {c: sum(1 for e in sent if e.channel == c) for c in ("call", "voicemail", "sms", "email")}
+        channels = {c: sum(1 for e in sent if e.channel == c) for c in ("call", "voicemail", "sms", "email", "dial")}
         say("\nSandbox outbox: " + ", ".join(f"{n} {c}" for c, n in channels.items()))
         say(f"Where to look in the UI ({stack.ui_url}):")
         say("  Runs: one candidate-callback run per candidate, tagged round:... and candidate:...")
         say("  Artifacts: timeline-<round>-<candidate> per candidate, round-<round> for the round")
         say("  Events: secondround.candidate.* (called, emailed, replied, confirmed, released)")
+        say(f"  Twilio requests and signed webhooks: {stack.twilio_url}/sandbox/requests; logs in {home}")
         if args.keep:
             say("Keeping the server up; Ctrl-C to stop.")
             try:

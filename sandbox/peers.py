@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from config.settings import Settings
-from sandbox.behaviours import CallBehaviour, script_for
 from sandbox.ledger import Hold, Ledger
 
 
@@ -18,19 +17,6 @@ class SandboxPeers:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.ledger = Ledger(settings.sandbox_dir)
-
-    def call(self, key: str, *, round_id: str, candidate_id: str, attempt: int, to: str, script: str) -> CallBehaviour:
-        behaviour = script_for(self.settings.sandbox_behaviours, to).call(attempt)
-        self.ledger.record(
-            key,
-            channel="call",
-            round_id=round_id,
-            candidate_id=candidate_id,
-            attempt=attempt,
-            recipient=to,
-            body={"script": script, "behaviour": behaviour.value},
-        )
-        return behaviour
 
     def deliver(
         self,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -21,15 +23,32 @@ def next_phone() -> str:
     return next(_NUMBERS)
 
 
+def call_times(*, days: int = 14) -> list[dict[str, str]]:
+    """Free for calls from yesterday for ``days`` days, so the suite keeps working as dates pass."""
+    start = date.today() - timedelta(days=1)
+    return [{"start": f"{start}T00:00", "end": f"{start + timedelta(days=days)}T00:00"}]
+
+
+# UTC offsets from -8 to +9: a 09:00-18:00 interview day there stays on the same date in London
+_ZONES = ("America/Los_Angeles", "America/New_York", "America/Sao_Paulo", "Europe/London", "Asia/Dubai", "Asia/Tokyo")
+
+
+def awake_zone(now: datetime | None = None) -> str:
+    """A time zone where it is daytime now, so test calls go out at once whatever time the suite
+    runs (waiting for her hours is tested on purpose, elsewhere)."""
+    now = now or datetime.now(timezone.utc)
+    return min(_ZONES, key=lambda zone: abs(now.astimezone(ZoneInfo(zone)).hour + 0.5 - 13))
+
+
 def candidate(cid: str, *, day: int, voice: bool = True, sms: bool = False, **extra: Any) -> dict[str, Any]:
-    """A test candidate free for a whole day in December 2026 (London)."""
+    """A test candidate free for a whole day in December 2026, living where it is daytime now."""
     return {
         "id": cid,
         "name": f"{cid.title()} Test",
         "phone": next_phone(),
         "email": f"{cid}@mail.example",
-        "time_zone": "Europe/London",
-        "call_times": [{"start": "2026-11-26T00:00", "end": "2026-12-05T00:00"}],
+        "time_zone": awake_zone(),
+        "call_times": call_times(),
         "interview_times": [{"start": f"2026-12-{day:02d}T09:00", "end": f"2026-12-{day:02d}T18:00"}],
         "consent": {"automated_voice": voice, "sms": sms},
         **extra,

@@ -17,7 +17,8 @@ from prefect.deployments import arun_deployment
 from config.loading import parse_round
 from config.round import HiringRound
 from flows.deployments import CALLBACK, candidate_tag, round_tag
-from flows.models import CallbackRequest, CallbackResult
+from flows.models import CallbackRequest, CallbackResult, Reply
+from flows.replies import candidate_runs, deliver_reply
 from sandbox.ledger import Effect, Ledger
 from sandbox.stack import LocalStack
 
@@ -77,6 +78,17 @@ class Harness:
         value = await run.state.aresult()
         assert isinstance(value, CallbackResult)
         return value
+
+    async def reply_when_waiting(self, round_id: str, candidate_id: str, reply: Reply) -> str:
+        """Reply the way a candidate does: after she was contacted, while her run waits for it
+        (a reply stored earlier would be read before the call and make it pointless)."""
+        while True:
+            runs = await candidate_runs(round_id, candidate_id)
+            run = next((r for r in runs if r.state and not r.state.is_final()), None)
+            if run and run.state and (run.state.state_details.pause_key or "").startswith("reply-"):
+                break
+            await asyncio.sleep(0.5)
+        return await deliver_reply(round_id, candidate_id, reply, patience=300)
 
     def effects(self, round_id: str, candidate_id: str) -> list[Effect]:
         return self.ledger.effects(round_id=round_id, candidate_id=candidate_id)

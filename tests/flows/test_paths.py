@@ -8,6 +8,7 @@ an SMS, the recruiter's form in the UI). Every run is resumed at least once on t
 from __future__ import annotations
 
 import asyncio
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -33,6 +34,9 @@ CALLS = {
     "gus": ["answer-recruiter"],
     "hal": ["busy"],
     "ida": ["voicemail"],  # her deadline resumes the run a moment before her reply arrives
+    "jan": ["answer-confirm"],  # free for calls only from tomorrow 10:00: the run waits for it
+    "kim": [],  # her call times are over: email only
+    "lea": ["invalid-number"],  # Twilio refuses her number: email only, and no SMS
 }
 LATER = {
     "cat": Reply(decision=Decision.confirm, channel=ReplyChannel.link),
@@ -40,19 +44,27 @@ LATER = {
         decision=Decision.confirm, channel=ReplyChannel.recruiter, enthusiasm=4, notes="keen, asked for parking"
     ),
     "hal": Reply(decision=Decision.decline, channel=ReplyChannel.sms),
+    "kim": Reply(decision=Decision.confirm, channel=ReplyChannel.link),
+    "lea": Reply(decision=Decision.confirm, channel=ReplyChannel.link),
 }
+TOMORROW = date.today() + timedelta(days=1)
+LAST_WEEK = date.today() - timedelta(days=7)
 
 
 async def race(run_id: UUID) -> None:
     """The deadline wins the resume; the candidate's confirmation lands right after it."""
-    await harness_wait_suspended(run_id)
+    await wait_for_reply_wait(run_id)
     await aresume_flow_run(run_id, run_input={"decision": "no_reply", "channel": "deadline"})
     await deliver_reply(ROUND, "ida", Reply(decision=Decision.confirm, channel=ReplyChannel.link), patience=300)
 
 
-async def harness_wait_suspended(run_id: UUID) -> None:
+async def wait_for_reply_wait(run_id: UUID) -> None:
     async with get_client() as client:
-        while not ((state := (await client.read_flow_run(run_id)).state) and state.is_paused()):
+        while not (
+            (state := (await client.read_flow_run(run_id)).state)
+            and state.is_paused()
+            and (state.state_details.pause_key or "").startswith("reply-")
+        ):
             await asyncio.sleep(0.5)
 
 
@@ -68,13 +80,21 @@ def outcomes(harness: Harness) -> dict[str, CallbackResult]:
         candidate("gus", day=15),
         candidate("hal", day=16, sms=True),
         candidate("ida", day=17),
+        candidate(
+            "jan",
+            day=18,
+            time_zone="Europe/London",
+            call_times=[{"start": f"{TOMORROW}T10:00", "end": f"{TOMORROW}T12:00"}],
+        ),
+        candidate("kim", day=12, sms=True, call_times=[{"start": f"{LAST_WEEK}T10:00", "end": f"{LAST_WEEK}T12:00"}]),
+        candidate("lea", day=13, sms=True),
     ]
     round_ = harness.round(round_data(ROUND, people), CALLS)
 
     async def play() -> dict[str, CallbackResult]:
         ids = {cid: await harness.start(round_, cid) for cid in CALLS}
         await asyncio.gather(
-            *(deliver_reply(ROUND, cid, reply, patience=300) for cid, reply in LATER.items()), race(ids["ida"])
+            *(harness.reply_when_waiting(ROUND, cid, reply) for cid, reply in LATER.items()), race(ids["ida"])
         )
         await harness.wait(list(ids.values()), timeout=300)
         return {cid: await harness.result(run_id) for cid, run_id in ids.items()}
@@ -141,6 +161,30 @@ def test_a_reply_that_loses_the_race_to_the_deadline_still_counts(
     ida = outcomes["ida"]
     assert (ida.outcome, ida.attempts) == (Outcome.confirmed, 1)
     assert received(harness, "ida") == ["1.call", "1.voicemail", "1.email"]
+
+
+def test_waits_durably_for_her_call_time(outcomes: dict[str, CallbackResult], harness: Harness) -> None:
+    jan = outcomes["jan"]
+    assert (jan.outcome, jan.attempts) == (Outcome.confirmed, 1)
+    steps = [line.step for line in jan.timeline]
+    assert steps.index("plan-call") < steps.index("call-window-timer") < steps.index("call-window-reply")
+    assert steps.index("call-window-reply") < steps.index("call")
+    plan = next(line for line in jan.timeline if line.step == "plan-call")
+    assert f"call at {TOMORROW:%Y-%m-%d} 10:00Z" in plan.detail  # London is on UTC in winter
+
+
+def test_no_call_once_her_call_times_are_over(outcomes: dict[str, CallbackResult], harness: Harness) -> None:
+    assert outcomes["kim"].outcome is Outcome.confirmed
+    assert received(harness, "kim") == ["1.email", "1.sms"]
+    assert any("her call times are over" in line.detail for line in outcomes["kim"].timeline)
+
+
+def test_a_number_twilio_refuses_falls_back_to_email(outcomes: dict[str, CallbackResult], harness: Harness) -> None:
+    lea = outcomes["lea"]
+    assert lea.outcome is Outcome.confirmed
+    assert received(harness, "lea") == ["1.email"]  # no call reached her, and no SMS to a dead number
+    call = next(line for line in lea.timeline if line.step == "call")
+    assert "not called" in call.detail and "21217" in call.detail
 
 
 def test_declines_by_sms(outcomes: dict[str, CallbackResult]) -> None:

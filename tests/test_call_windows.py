@@ -1,0 +1,51 @@
+"""When we may ring her: her free times, 08:00-21:00 her time, across DST. No Prefect, no I/O."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from config.round import Interval
+from flows.windows import next_call_time
+
+LONDON, TOKYO = ZoneInfo("Europe/London"), ZoneInfo("Asia/Tokyo")
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)  # type: ignore[misc,arg-type]
+
+
+def window(start: datetime, end: datetime) -> Interval:
+    return Interval(start=start, end=end)
+
+
+def test_inside_her_hours_is_now() -> None:
+    now = utc(2026, 12, 1, 12, 0)
+    assert next_call_time(now, [window(utc(2026, 12, 1), utc(2026, 12, 5))], "Europe/London") == now
+
+
+def test_late_evening_waits_for_eight_next_morning_her_time() -> None:
+    now = utc(2026, 12, 1, 13, 0)  # 22:00 in Tokyo
+    at = next_call_time(now, [window(utc(2026, 11, 30), utc(2026, 12, 5))], "Asia/Tokyo")
+    assert at is not None and at.astimezone(TOKYO) == datetime(2026, 12, 2, 8, 0, tzinfo=TOKYO)
+
+
+def test_eight_oclock_follows_the_clock_change() -> None:
+    # London moves to BST on 29 March 2026: 08:00 is 08:00Z the day before, 07:00Z that morning
+    before = next_call_time(utc(2026, 3, 28, 3), [window(utc(2026, 3, 27), utc(2026, 4, 2))], "Europe/London")
+    after = next_call_time(utc(2026, 3, 29, 3), [window(utc(2026, 3, 27), utc(2026, 4, 2))], "Europe/London")
+    assert (before, after) == (utc(2026, 3, 28, 8), utc(2026, 3, 29, 7))
+
+
+def test_a_later_free_time_is_used_when_today_is_over() -> None:
+    windows = [window(utc(2026, 12, 1, 9), utc(2026, 12, 1, 10)), window(utc(2026, 12, 3, 17), utc(2026, 12, 3, 19))]
+    assert next_call_time(utc(2026, 12, 1, 11), windows, "Europe/London") == utc(2026, 12, 3, 17)
+
+
+def test_a_free_time_entirely_at_night_is_skipped() -> None:
+    windows = [window(utc(2026, 12, 1, 22), utc(2026, 12, 2, 6)), window(utc(2026, 12, 4, 9), utc(2026, 12, 4, 10))]
+    assert next_call_time(utc(2026, 12, 1, 12), windows, "Europe/London") == utc(2026, 12, 4, 9)
+
+
+def test_nothing_when_her_call_times_are_over() -> None:
+    assert next_call_time(utc(2026, 12, 9), [window(utc(2026, 12, 1), utc(2026, 12, 5))], "Europe/London") is None

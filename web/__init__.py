@@ -1,0 +1,1 @@
+"""Inbound replies: the HTTP service Twilio and candidates reach."""
