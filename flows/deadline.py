@@ -32,7 +32,7 @@ class DeadlineRequest(BaseModel):
     candidate_id: str = Field(description="Candidate, for the record")
 
 
-@flow(name="reply-deadline")
+@flow(name="reply-deadline", retries=3, retry_delay_seconds=5)  # a busy SQLite server answers 503
 async def reply_deadline(request: DeadlineRequest) -> str:
     logger = get_run_logger()
     async with get_client() as client:

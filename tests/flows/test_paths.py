@@ -15,6 +15,7 @@ from uuid import UUID
 import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
+from prefect.exceptions import PrefectHTTPStatusError
 from prefect.flow_runs import aresume_flow_run
 
 from flows.models import CallbackResult, Decision, Outcome, Reply, ReplyChannel
@@ -54,7 +55,14 @@ LAST_WEEK = date.today() - timedelta(days=7)
 async def race(run_id: UUID) -> None:
     """The deadline wins the resume; the candidate's confirmation lands right after it."""
     await wait_for_reply_wait(run_id)
-    await aresume_flow_run(run_id, run_input={"decision": "no_reply", "channel": "deadline"})
+    for _ in range(10):  # SQLite answers 503 while busy; the real deadline run retries the same way
+        try:
+            await aresume_flow_run(run_id, run_input={"decision": "no_reply", "channel": "deadline"})
+            break
+        except PrefectHTTPStatusError as error:
+            if error.response.status_code != 503:
+                raise
+            await asyncio.sleep(2)
     await deliver_reply(ROUND, "ida", Reply(decision=Decision.confirm, channel=ReplyChannel.link), patience=300)
 
 
