@@ -46,11 +46,20 @@ class Settings(BaseSettings):
         default=600.0, gt=0, description="Longest a call may take from dialling to hanging up before we stop waiting"
     )
 
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 587
+    smtp_host: str = Field(default="127.0.0.1", description="Your mail provider's submission host")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="587 for STARTTLS, 465 for TLS")
+    smtp_security: Literal["starttls", "tls", "plain"] = Field(
+        default="starttls",
+        description="starttls or tls encrypt before logging in; plain sends in clear and must be chosen explicitly",
+    )
     smtp_username: str = ""
     smtp_password: SecretStr = SecretStr("")
-    smtp_from: str = "recruiting@secondround.example"
+    smtp_ca_file: Path | None = Field(
+        default=None, description="Trust this CA instead of the system's (a private relay, the sandbox)"
+    )
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, description="Give up on one SMTP exchange after this")
+    smtp_connections: int = Field(default=2, ge=1, le=20, description="Connections kept open per worker process")
+    smtp_from: str = Field(default="recruiting@secondround.example", description="Sender address of every email")
 
     caldav_username: str = ""
     caldav_password: SecretStr = SecretStr("")
@@ -83,6 +92,11 @@ class Settings(BaseSettings):
         if self.fault_crash_at:
             raise SettingsError("SECONDROUND_FAULT_CRASH_AT is for sandbox crash tests only")
         return self
+
+    @property
+    def mail_domain(self) -> str:
+        """Right-hand side of our Message-IDs and calendar UIDs."""
+        return self.smtp_from.rpartition("@")[2] or "secondround.example"
 
     @property
     def sandbox_dir(self) -> Path:

@@ -1,11 +1,7 @@
-"""Real peers for the adapter tests: the sandbox Twilio and the inbound web service, on loopback."""
+"""Real peers for the adapter tests, on loopback: the sandbox Twilio, the SMTP sink and ``web/``."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,10 +9,8 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-from pydantic import SecretStr
 
-from config.settings import Settings
-from sandbox.stack import PROJECT_DIR, SANDBOX_ACCOUNT, SANDBOX_FROM, SANDBOX_TOKEN, free_port
+from sandbox import stack
 
 SCRIPTS = {
     "+12025550101": {"calls": ["answer-confirm"]},
@@ -33,65 +27,18 @@ SCRIPTS = {
 }
 
 
-class Peers:
+class Peers(stack.Peers):
+    """The sandbox Twilio, SMTP sink and web service, scripted for the adapter tests."""
+
     def __init__(self, home: Path, *, cps: float) -> None:
-        self.home = home
-        self.twilio_url = f"http://127.0.0.1:{free_port()}"
-        self.web_url = f"http://127.0.0.1:{free_port()}"
         behaviours = home / "behaviours.yaml"
         behaviours.write_text(yaml.safe_dump(SCRIPTS))
-        self.env = {
-            **os.environ,
-            "PYTHONPATH": str(PROJECT_DIR),
-            "SECONDROUND_STATE_DIR": str(home / "state"),
-            "SECONDROUND_SANDBOX_BEHAVIOURS": str(behaviours),
-            "SECONDROUND_TWILIO_API_BASE_URL": self.twilio_url,
-            "SECONDROUND_TWILIO_ACCOUNT_SID": SANDBOX_ACCOUNT,
-            "SECONDROUND_TWILIO_AUTH_TOKEN": SANDBOX_TOKEN,
-            "SECONDROUND_TWILIO_FROM_NUMBER": SANDBOX_FROM,
-            "SECONDROUND_TWILIO_CALLS_PER_SECOND": str(cps),
-            "SECONDROUND_PUBLIC_BASE_URL": self.web_url,
-        }
-        self.settings = Settings(
-            state_dir=home / "state",
-            sandbox_behaviours=behaviours,
-            twilio_api_base_url=self.twilio_url,
-            twilio_account_sid=SANDBOX_ACCOUNT,
-            twilio_auth_token=SecretStr(SANDBOX_TOKEN),
-            twilio_from_number=SANDBOX_FROM,
-            twilio_calls_per_second=cps,
-            public_base_url=self.web_url,
-            call_patience_seconds=30,
-        )
-        self.procs: list[subprocess.Popen[bytes]] = []
-
-    def _start(self, *args: str, health: str, log: str) -> None:
-        with (self.home / log).open("ab") as out:
-            proc = subprocess.Popen(
-                [sys.executable, *args], cwd=PROJECT_DIR, env=self.env, stdout=out, stderr=subprocess.STDOUT
-            )
-        self.procs.append(proc)
-        for _ in range(200):
-            try:
-                if httpx.get(health, timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError(f"{args} did not start: {(self.home / log).read_text()}")
+        super().__init__(home, behaviours=behaviours, calls_per_second=cps)
+        self.settings = self.read_settings(call_patience_seconds=30)
 
     def start(self) -> Peers:
-        port = self.twilio_url.rsplit(":", 1)[1]
-        self._start(
-            "-m", "sandbox.twilio_api", "--port", port, health=f"{self.twilio_url}/sandbox/requests", log="t.log"
-        )
-        port = self.web_url.rsplit(":", 1)[1]
-        self._start("-m", "uvicorn", "web.app:app", "--port", port, health=f"{self.web_url}/health", log="w.log")
+        self.start_peers()
         return self
-
-    def stop(self) -> None:
-        for proc in self.procs:
-            proc.terminate()
-            proc.wait(timeout=10)
 
     def requests(self) -> list[dict[str, Any]]:
         answer: list[dict[str, Any]] = httpx.get(f"{self.twilio_url}/sandbox/requests").json()
