@@ -6,8 +6,10 @@
     │   └── SettingsError           missing or placeholder credentials outside the sandbox
     ├── ChannelError                a boundary (phone, mail, calendar) refused or failed
     │   ├── TransientChannelError   worth retrying: rate limits, dropped connections, timeouts
-    │   └── TerminalChannelError    retrying cannot help: invalid number, rejected address;
-    │                               the flow falls back to another channel and records why
+    │   └── TerminalChannelError    retrying cannot help: invalid number, bad credentials,
+    │       │                       a certificate that fails its check
+    │       └── AddressRefused      this address will not take mail (5xx): the flow records it
+    │                               and tells the recruiter
     └── ReplyError                  an inbound reply that cannot be acted on
         └── NoWaitingRunError       no run is waiting for this candidate (decided, or never started)
 
@@ -58,6 +60,10 @@ class TransientChannelError(ChannelError):
 
 class TerminalChannelError(ChannelError):
     """Retrying cannot help; fall back and record why."""
+
+
+class AddressRefused(TerminalChannelError):
+    """The mail server refused this recipient for good."""
 
 
 class ReplyError(SecondroundError):

@@ -38,6 +38,12 @@ def _check_phone(value: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _one_line(value: str) -> str:
+    if any(ch in value for ch in "\r\n\t\v\f\x00") or not value.isprintable():
+        raise ValueError(f"{value!r} must be one line of printable text (it goes into email headers and invites)")
+    return value
+
+
 def _check_email(value: str) -> str:
     if not _EMAIL.match(value):
         raise ValueError(f"{value!r} is not a valid email address")
@@ -48,6 +54,7 @@ Slug = Annotated[str, Field(pattern=_SLUG, description="Lowercase letters, digit
 TimeZoneName = Annotated[str, AfterValidator(_check_zone)]
 Phone = Annotated[str, AfterValidator(_check_phone)]
 Email = Annotated[str, AfterValidator(_check_email)]
+Line = Annotated[str, Field(min_length=1), AfterValidator(_one_line)]
 
 
 class _Model(BaseModel):
@@ -82,7 +89,7 @@ def _to_utc(value: datetime, zone: ZoneInfo) -> datetime:
 
 
 class Person(_Model):
-    name: str = Field(min_length=1, description="Full name")
+    name: Line = Field(description="Full name")
     email: Email
     phone: Phone | None = Field(default=None, description="E.164, e.g. +441632960123")
 
@@ -95,19 +102,19 @@ class StaffMember(Person):
 
 class Room(_Model):
     id: Slug
-    name: str = Field(min_length=1)
+    name: Line
     capacity: int = Field(ge=1)
     calendar: str = Field(default="", description="CalDAV calendar URL")
 
 
 class Activity(_Model):
-    name: str = Field(min_length=1, description="e.g. Written exam, Tour, Shadowing")
+    name: Line = Field(description="e.g. Written exam, Tour, Shadowing")
     duration: timedelta = Field(description="ISO 8601, e.g. PT1H")
     description: str = ""
 
 
 class Location(_Model):
-    name: str = Field(min_length=1)
+    name: Line
     address: str = Field(min_length=1)
     directions: str = ""
 
@@ -124,7 +131,7 @@ class DateRange(_Model):
 
 
 class InterviewPlan(_Model):
-    title: str = Field(min_length=1)
+    title: Line
     dates: DateRange
     duration: timedelta = Field(description="How long the day lasts, e.g. PT6H")
     location: Location
@@ -149,7 +156,7 @@ class Consent(_Model):
 
 class Candidate(_Model):
     id: Slug
-    name: str = Field(min_length=1)
+    name: Line
     phone: Phone
     email: Email
     time_zone: TimeZoneName
@@ -173,7 +180,7 @@ class Cadence(_Model):
 
 
 class Organisation(_Model):
-    name: str = Field(min_length=1)
+    name: Line
     recruiter: Person
 
 
@@ -181,7 +188,7 @@ class RoundDetails(_Model):
     """Everything about a round except its candidates: what each candidate run carries."""
 
     id: Slug
-    name: str = Field(min_length=1)
+    name: Line
     time_zone: TimeZoneName
     organisation: Organisation
     plan: InterviewPlan

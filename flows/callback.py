@@ -39,7 +39,7 @@ from flows.models import (
     Slot,
 )
 from flows.replies import inbox
-from flows.settle import settle
+from flows.settle import alert_recruiter, settle
 from flows.timeline import Timeline
 from flows.windows import next_call_time
 from tasks.claims import claim_candidate
@@ -117,15 +117,16 @@ async def reach_out(request: CallbackRequest, slot: Slot, attempt: int, timeline
             timeline.add(recorded)
             return recorded.reply
         if leaves_voicemail(call, candidate) and call.sid:
-            message = render("voicemail", ctx)
-            timeline.add(
-                await leave_voicemail(key("voicemail"), call_sid=call.sid, to=candidate.phone, message=message)
-            )
+            spoken = render("voicemail", ctx)
+            timeline.add(await leave_voicemail(key("voicemail"), call_sid=call.sid, to=candidate.phone, message=spoken))
         phone_works = call.outcome is not CallOutcome.unreachable
     else:
         phone_works = True
-    subject, body = render_email("invitation", ctx)
-    timeline.add(await send_email(key("email"), to=candidate.email, subject=subject, body=body))
+    kind = "invitation" if attempt == 1 else "retry"
+    sent = await send_email(key("email"), render_email(kind, ctx, to=candidate.email, to_name=candidate.name))
+    timeline.add(sent)
+    if sent.refused:
+        timeline.add(await alert_recruiter(request, key("alert-email"), "email refused", sent.refused))
     if candidate.consent.sms and phone_works:
         timeline.add(await send_sms(key("sms"), to=candidate.phone, body=render("sms", ctx)))
     return None

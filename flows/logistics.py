@@ -89,11 +89,10 @@ async def arrange_catering(request: CallbackRequest, slot: Slot, *, cancel: bool
         headcount=1 + len(request.round.plan.panel),
         dietary=request.candidate.dietary,
     )
-    subject, body = render_email("catering_cancel" if cancel else "catering_order", ctx)
-    step = "catering-cancel" if cancel else "catering-order"
-    return await send_email(
-        _key(request, step), to=catering.contact.email, subject=subject, body=body, to_candidate=False
-    )
+    kind = "catering_cancel" if cancel else "catering_order"
+    contact = catering.contact
+    message = render_email(kind, {**ctx, "contact_name": contact.name}, to=contact.email, to_name=contact.name)
+    return await send_email(_key(request, kind.replace("_", "-")), message, to_candidate=False)
 
 
 async def release_holds(request: CallbackRequest, holds: list[HoldResult]) -> list[Done]:

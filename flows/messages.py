@@ -1,6 +1,8 @@
 """What we say: every call script, voicemail, SMS and email, rendered from ``config/templates``.
 
-Times are shown in the reader's zone: the candidate's for her, the round's for staff.
+Times are shown in the reader's zone: the candidate's for her, the round's for staff. Emails
+have a plain-text part (``email/<kind>.txt``, its first line the subject) and an HTML part
+(``email/<kind>.html``, autoescaped: a name is text, never markup).
 """
 
 from __future__ import annotations
@@ -10,18 +12,31 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from config.links import LinkClaim, make_token
 from config.round import Candidate, RoundDetails
 from config.settings import get_settings
 from flows.models import Slot
+from tasks.mail import Email, Invite
 
 _ENV = Environment(
     loader=FileSystemLoader(Path(__file__).parent.parent / "config" / "templates"),
     undefined=StrictUndefined,
     keep_trailing_newline=False,
-    autoescape=False,
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
+)
+
+EMAIL_KINDS = (
+    "invitation",
+    "retry",
+    "confirmation",
+    "release",
+    "staff_briefing",
+    "staff_release",
+    "recruiter_alert",
+    "catering_order",
+    "catering_cancel",
 )
 
 
@@ -32,6 +47,22 @@ def _span(value: timedelta) -> str:
 
 def _when(moment: datetime, zone: str) -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime("%A %d %B %Y at %H:%M")
+
+
+def _schedule(round_: RoundDetails, start: datetime, zone: str) -> list[dict[str, Any]]:
+    """The day's activities with their start times in the reader's zone."""
+    rows, at = [], start
+    for activity in round_.plan.activities:
+        rows.append(
+            {
+                "at": at.astimezone(ZoneInfo(zone)).strftime("%H:%M"),
+                "name": activity.name,
+                "minutes": int(activity.duration.total_seconds() // 60),
+                "description": activity.description,
+            }
+        )
+        at += activity.duration
+    return rows
 
 
 def context(
@@ -47,34 +78,39 @@ def context(
         token = make_token(key, LinkClaim(round_.id, candidate.id, attempt, choice, expires))
         return f"{settings.public_base_url.rstrip('/')}/r/{token}"
 
+    plan, recruiter = round_.plan, round_.organisation.recruiter
     room = next(r for r in round_.rooms if r.id == slot.room_id)
     return {
         "name": candidate.name,
         "first_name": candidate.name.split()[0],
         "organisation": round_.organisation.name,
-        "recruiter": round_.organisation.recruiter.name,
+        "recruiter": recruiter.name,
+        "recruiter_phone": recruiter.phone or "",
+        "recruiter_email": recruiter.email,
+        "title": plan.title,
         "attempt": attempt,
+        "final": attempt >= round_.cadence.attempts,
         "zone": candidate.time_zone,
         "when": _when(slot.start, candidate.time_zone),
         "day": slot.start.astimezone(ZoneInfo(candidate.time_zone)).strftime("%d %B %Y"),
         "staff_when": _when(slot.start, round_.time_zone),
         "round_zone": round_.time_zone,
         "duration": _span(slot.end - slot.start),
-        "place": round_.plan.location.name,
-        "address": round_.plan.location.address,
-        "directions": round_.plan.location.directions or "-",
-        "what_to_expect": round_.plan.what_to_expect or "-",
-        "attire": round_.plan.attire or "No dress code",
-        "bring": round_.plan.bring or ["nothing in particular"],
+        "place": plan.location.name,
+        "address": plan.location.address,
+        "directions": plan.location.directions or "-",
+        "what_to_expect": plan.what_to_expect or "-",
+        "attire": plan.attire or "No dress code",
+        "bring": plan.bring or ["nothing in particular"],
         "room": room.name,
-        "activities": [
-            {"name": a.name, "minutes": int(a.duration.total_seconds() // 60), "description": a.description}
-            for a in round_.plan.activities
-        ],
-        "panel": [round_.staff_member(p) for p in round_.plan.panel],
+        "schedule": _schedule(round_, slot.start, candidate.time_zone),
+        "staff_schedule": _schedule(round_, slot.start, round_.time_zone),
+        "panel": [round_.staff_member(p) for p in plan.panel],
         "window": _span(round_.cadence.reply_window),
         "confirm_link": link("confirm"),
         "decline_link": link("decline"),
+        "ask_link": link("another-time"),
+        "cancels": False,
         **extra,
     }
 
@@ -83,7 +119,18 @@ def render(kind: str, ctx: dict[str, Any]) -> str:
     return _ENV.get_template(f"{kind}.txt").render(ctx).strip()
 
 
-def render_email(kind: str, ctx: dict[str, Any]) -> tuple[str, str]:
-    """(subject, body) of an email template whose first line is ``Subject: ...``."""
-    first, _, body = render(kind, ctx).partition("\n")
-    return first.removeprefix("Subject: ").strip(), body.strip()
+def render_email(kind: str, ctx: dict[str, Any], *, to: str, to_name: str, invite: Invite | None = None) -> Email:
+    """Both parts of an email; the subject is the text template's first line."""
+    first, _, text = _ENV.get_template(f"email/{kind}.txt").render(ctx).strip().partition("\n")
+    subject = " ".join(first.removeprefix("Subject: ").split())  # one line, whatever a name holds
+    html = _ENV.get_template(f"email/{kind}.html").render({**ctx, "subject": subject})
+    return Email(
+        to=to,
+        to_name=to_name,
+        subject=subject,
+        text=text.strip() + "\n",
+        html=html,
+        from_name=f"{ctx['organisation']} recruiting",
+        reply_to=ctx.get("recruiter_email") or None,
+        invite=invite,
+    )

@@ -5,16 +5,20 @@ everyone told). Events: ``secondround.candidate.confirmed`` or ``.released``.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+from typing import Literal
 
 from prefect import task
 
+from config.settings import get_settings
+from flows.invites import interview_invite
 from flows.logistics import Booking, arrange_catering, release_holds
 from flows.messages import context, render_email
-from flows.models import CallbackRequest, CallbackResult, Outcome, Reply
+from flows.models import CallbackRequest, CallbackResult, Outcome, Reply, Slot
 from flows.timeline import Timeline
 from tasks.calendars import settle_hold
 from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done
-from tasks.mail import send_email
+from tasks.mail import Invite, Sent, send_email
 
 
 def _key(request: CallbackRequest, step: str) -> EffectKey:
@@ -41,7 +45,8 @@ async def settle(
     if outcome is Outcome.confirmed:
         timeline.add(*await _confirm(request, booking))
     else:
-        timeline.add(*await _release(request, booking, outcome))
+        cancels = any(line.step == "confirmation" for line in timeline.lines)  # an invite is in her calendar
+        timeline.add(*await _release(request, booking, outcome, cancels=cancels))
     line = await record_outcome(_key(request, "outcome"), outcome=outcome, attempts=attempts)
     timeline.add(line)
     await timeline.publish(outcome.value)
@@ -61,27 +66,21 @@ async def _confirm(request: CallbackRequest, booking: Booking) -> list[Done]:
     assert booking.slot is not None
     round_, candidate = request.round, request.candidate
     ctx = context(round_, candidate, booking.slot)
-    subject, body = render_email("confirmation", ctx)
-    sends = [send_email(_key(request, "confirmation"), to=candidate.email, subject=subject, body=body)]
+    invite = Invite(ics=_invite(request, booking.slot, "REQUEST"), method="REQUEST")
+    message = render_email("confirmation", ctx, to=candidate.email, to_name=candidate.name, invite=invite)
+    sends = [send_email(_key(request, "confirmation"), message)]
     for staff_id in round_.plan.panel:
         member = round_.staff_member(staff_id)
-        s_subject, s_body = render_email("staff_briefing", {**ctx, "role": member.role or "on the panel"})
-        sends.append(
-            send_email(
-                _key(request, f"briefing-{staff_id}"),
-                to=member.email,
-                subject=s_subject,
-                body=s_body,
-                to_candidate=False,
-            )
-        )
+        briefing = {**ctx, "role": member.role or "on the panel", "member_name": member.name}
+        message = render_email("staff_briefing", briefing, to=member.email, to_name=member.name)
+        sends.append(send_email(_key(request, f"briefing-{staff_id}"), message, to_candidate=False))
     settles = [settle_hold(_key(request, f"book-{h.step}"), uid=h.uid, status="confirmed") for h in booking.holds]
-    return list(await asyncio.gather(*settles, *sends))
+    lines: list[Done] = list(await asyncio.gather(*settles, *sends))
+    return lines + await _alert_refusals(request, lines)
 
 
-async def _release(request: CallbackRequest, booking: Booking, outcome: Outcome) -> list[Done]:
+async def _release(request: CallbackRequest, booking: Booking, outcome: Outcome, *, cancels: bool) -> list[Done]:
     round_, candidate = request.round, request.candidate
-    recruiter = round_.organisation.recruiter
     reason = {
         Outcome.declined: "declined",
         Outcome.released: "no reply after every attempt",
@@ -89,30 +88,57 @@ async def _release(request: CallbackRequest, booking: Booking, outcome: Outcome)
     }.get(outcome, outcome.value)
     lines: list[Done] = []
     if booking.slot is not None:
-        ctx = context(round_, candidate, booking.slot, reason=reason)
+        ctx = context(round_, candidate, booking.slot, reason=reason, cancels=cancels)
         lines += await release_holds(request, booking.holds)
         cancelled = await arrange_catering(request, booking.slot, cancel=True)
         lines += [cancelled] if cancelled else []
-        subject, body = render_email("release", ctx)
-        lines.append(await send_email(_key(request, "release-notice"), to=candidate.email, subject=subject, body=body))
+        invite = Invite(ics=_invite(request, booking.slot, "CANCEL"), method="CANCEL") if cancels else None
+        message = render_email("release", ctx, to=candidate.email, to_name=candidate.name, invite=invite)
+        lines.append(await send_email(_key(request, "release-notice"), message))
         for staff_id in round_.plan.panel:
             member = round_.staff_member(staff_id)
-            s_subject, s_body = render_email("staff_release", ctx)
-            lines.append(
-                await send_email(
-                    _key(request, f"release-{staff_id}"),
-                    to=member.email,
-                    subject=s_subject,
-                    body=s_body,
-                    to_candidate=False,
-                )
+            message = render_email(
+                "staff_release", {**ctx, "member_name": member.name}, to=member.email, to_name=member.name
             )
+            lines.append(await send_email(_key(request, f"release-{staff_id}"), message, to_candidate=False))
     headline = {Outcome.declined: "declined", Outcome.no_slot: "no slot available"}.get(outcome, "released")
     detail = f"{candidate.name} ({candidate.email}, {candidate.phone}): {reason}."
-    subject, body = render_email("recruiter_alert", {"name": candidate.name, "headline": headline, "detail": detail})
-    lines.append(
-        await send_email(
-            _key(request, "recruiter-alert"), to=recruiter.email, subject=subject, body=body, to_candidate=False
-        )
+    lines.append(await alert_recruiter(request, _key(request, "recruiter-alert"), headline, detail))
+    return lines + await _alert_refusals(request, lines)
+
+
+def _invite(request: CallbackRequest, slot: Slot, method: Literal["REQUEST", "CANCEL"]) -> str:
+    stamp = slot.start - timedelta(days=1)  # any fixed instant will do; a replay renders the same bytes
+    return interview_invite(
+        request.round, request.candidate, slot, method=method, stamp=stamp, domain=get_settings().mail_domain
     )
-    return lines
+
+
+async def alert_recruiter(request: CallbackRequest, key: EffectKey, headline: str, detail: str) -> Sent:
+    """Tell the recruiter something needs a person: a refusal, a decline, a release."""
+    round_, candidate = request.round, request.candidate
+    recruiter = round_.organisation.recruiter
+    ctx = {
+        "name": candidate.name,
+        "headline": headline,
+        "detail": detail,
+        "organisation": round_.organisation.name,
+        "recruiter": recruiter.name,
+    }
+    message = render_email("recruiter_alert", ctx, to=recruiter.email, to_name=recruiter.name)
+    return await send_email(key, message, to_candidate=False)
+
+
+async def _alert_refusals(request: CallbackRequest, lines: list[Done]) -> list[Done]:
+    """A refused address is a job for the recruiter: one alert per refused message."""
+    recruiter = request.round.organisation.recruiter.email  # her own refusal has no one else to tell
+    refused = [line for line in lines if isinstance(line, Sent) and line.refused and line.to != recruiter]
+    return [
+        await alert_recruiter(
+            request,
+            _key(request, f"alert-{line.step}"),
+            "email refused",
+            f"Our {line.step} email to {line.to} was refused: {line.refused}",
+        )
+        for line in refused
+    ]

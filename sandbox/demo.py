@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import email
+import email.policy
 import re
 import shutil
 import sys
 import time
 from datetime import date, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -112,6 +115,16 @@ async def play_round(stack: LocalStack, round_file: Path, *, timeout: float) -> 
     return rows
 
 
+def outbox(folder: Path) -> list[list[str]]:
+    rows = []
+    for path in sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        attached = ", ".join(str(p.get_filename()) for p in message.iter_attachments())
+        rows.append([path.name, str(message["To"].addresses[0].addr_spec), str(message["Subject"]), attached])
+    return rows
+
+
 def table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in [header, *rows]]
@@ -142,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         sent = Ledger(Path(stack.env["SECONDROUND_STATE_DIR"]) / "sandbox").effects()
         channels = {c: sum(1 for e in sent if e.channel == c) for c in ("call", "voicemail", "sms", "email", "dial")}
         say("\nSandbox outbox: " + ", ".join(f"{n} {c}" for c, n in channels.items()))
+        say(f"\nEmails, through aiosmtplib (STARTTLS, AUTH) to the SMTP sink, one .eml each in {stack.outbox}:")
+        say(table(["file", "to", "subject", "attached"], outbox(stack.outbox)))
         say(f"Where to look in the UI ({stack.ui_url}):")
         say("  Runs: one candidate-callback run per candidate, tagged round:... and candidate:...")
         say("  Artifacts: timeline-<round>-<candidate> per candidate, round-<round> for the round")

@@ -1,8 +1,6 @@
-"""The sandbox phone, mailbox and calendars, all backed by the ledger.
+"""The sandbox calendars, backed by the ledger (CalDAV replaces them with issue 5).
 
-They behave like their real counterparts where it matters to the flow: the phone answers as the
-candidate's script says, every peer deduplicates by the caller's key, and calendars refuse an
-overlapping hold.
+Like real calendars they refuse an overlapping hold and treat the same UID twice as one hold.
 """
 
 from __future__ import annotations
@@ -17,28 +15,6 @@ class SandboxPeers:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.ledger = Ledger(settings.sandbox_dir)
-
-    def deliver(
-        self,
-        key: str,
-        *,
-        channel: str,
-        round_id: str,
-        candidate_id: str,
-        attempt: int,
-        recipient: str,
-        subject: str,
-        body: str,
-    ) -> bool:
-        return self.ledger.record(
-            key,
-            channel=channel,
-            round_id=round_id,
-            candidate_id=candidate_id,
-            attempt=attempt,
-            recipient=recipient,
-            body={"subject": subject, "body": body},
-        )
 
     def busy(self, calendar: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
         return [

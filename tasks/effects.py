@@ -96,7 +96,7 @@ def done(key: EffectKey, detail: str, *, event: str | None = None, **payload: An
 
 
 def fault_point(key: EffectKey, when: str) -> None:
-    """Sandbox crash tests: kill this process once at ``<step>:<when>`` (``before`` or ``after``)."""
+    """Sandbox crash tests: kill this process once at ``<step>:<when>`` (``before``, ``after``, ``noted``)."""
     settings = get_settings()
     if settings.mode != "sandbox" or settings.fault_crash_at != f"{key.step}:{when}":
         return
@@ -114,19 +114,3 @@ def sandbox_peers() -> SandboxPeers:
     if settings.mode != "sandbox":
         raise ConfigError("mode=live is not available yet: phone, mail and calendars run on the sandbox")
     return SandboxPeers(settings)
-
-
-def hand_over(key: EffectKey, *, channel: str, recipient: str, subject: str, body: str) -> None:
-    """Give one message to its peer under the effect's key, with the crash-test points around it."""
-    fault_point(key, "before")
-    sandbox_peers().deliver(
-        str(key),
-        channel=channel,
-        round_id=key.round_id,
-        candidate_id=key.candidate_id,
-        attempt=key.attempt,
-        recipient=recipient,
-        subject=subject,
-        body=body,
-    )
-    fault_point(key, "after")

@@ -61,6 +61,15 @@ def test_every_problem_is_listed_with_its_path() -> None:
     assert len(found) == len(expected)
 
 
+def test_a_name_with_a_line_break_is_refused_before_it_reaches_a_mail_header() -> None:
+    data = example_data()
+    data["candidates"][0]["name"] = "Mallory\r\nBcc: everyone@example.org"
+    data["staff"][1]["name"] = "Tom\tLindqvist"
+    found = problems(data)
+    assert sorted(p.split(":")[0] for p in found) == ["candidates[0].name", "staff[1].name"], found
+    assert all("must be one line of printable text" in p for p in found)
+
+
 def test_a_wall_time_skipped_by_the_clocks_is_refused() -> None:
     data = example_data()
     data["candidates"][1]["interview_times"] = [{"start": "2027-03-28T01:30", "end": "2027-03-28T05:00"}]

@@ -80,7 +80,7 @@ async def wait_for_reply_wait(run_id: UUID) -> None:
 def outcomes(harness: Harness) -> dict[str, CallbackResult]:
     people = [
         candidate("ann", day=7),
-        candidate("ben", day=8),
+        candidate("ben", day=8, email="ben+bounce@mail.example"),  # the mail server refuses his address
         candidate("cat", day=9, sms=True),
         candidate("dan", day=10, voice=False),
         candidate("eve", day=11, voice=False),
@@ -120,14 +120,19 @@ def test_answers_and_confirms_on_the_call(outcomes: dict[str, CallbackResult], h
     assert received(harness, "ann") == ["1.call"]
     settled = harness.steps(ROUND, "ann")
     assert {"0.confirmation", f"0.briefing-amara-okafor-{ROUND}", "0.catering-order"} <= set(settled)
+    confirmation = next(e for e in harness.effects(ROUND, "ann") if e.key.endswith(".0.confirmation"))
+    assert confirmation.body["attachments"] == ["invite.ics"] and confirmation.body["tls"] is True
+    assert "text/calendar" in confirmation.body["parts"] and "text/html" in confirmation.body["parts"]
     assert all(h.status == "confirmed" for h in harness.ledger.holds(round_id=ROUND) if h.candidate_id == "ann")
 
 
 def test_answers_and_declines_on_the_call(outcomes: dict[str, CallbackResult], harness: Harness) -> None:
     assert (outcomes["ben"].outcome, outcomes["ben"].attempts) == (Outcome.declined, 1)
     settled = harness.steps(ROUND, "ben")
-    assert {"0.release-notice", "0.catering-cancel", "0.recruiter-alert"} <= set(settled)
-    assert "0.confirmation" not in settled
+    assert {"0.catering-cancel", "0.recruiter-alert", "0.alert-release-notice"} <= set(settled)
+    assert "0.confirmation" not in settled and "0.release-notice" not in settled  # refused: never delivered
+    refused = next(line for line in outcomes["ben"].timeline if line.step == "release-notice")
+    assert "refused" in refused.detail and "550" in refused.detail
     assert all(h.status == "cancelled" for h in harness.ledger.holds(round_id=ROUND) if h.candidate_id == "ben")
 
 

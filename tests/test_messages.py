@@ -1,0 +1,218 @@
+"""What we write: every email kind from the example round, escaping, the MIME layout, the invite.
+
+Pure: templates, icalendar and the email package; no Prefect, no server.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+from markupsafe import escape
+
+from config.round import HiringRound
+from config.settings import Settings
+from flows.invites import interview_invite
+from flows.messages import EMAIL_KINDS, context, render_email
+from flows.models import Slot
+from tasks.effects import EffectKey
+from tasks.mail import Invite, compose
+from tests.roundfiles import example_data
+
+SETTINGS = Settings(smtp_from="jobs@northwind.example")
+
+
+def example(**candidate: Any) -> HiringRound:
+    data = example_data()
+    data["candidates"][0].update(candidate)
+    return HiringRound.model_validate(data)
+
+
+def slot_for(round_: HiringRound, start: datetime) -> Slot:
+    return Slot(start=start, end=start + round_.plan.duration, room_id=round_.rooms[0].id)
+
+
+def extras(round_: HiringRound) -> dict[str, Any]:
+    """What the callers add to the shared context for the staff, caterer and recruiter kinds."""
+    return {
+        "role": "Runs the exam",
+        "member_name": round_.staff[0].name,
+        "reason": "declined",
+        "headline": "declined",
+        "detail": "Alice declined.",
+        "contact_name": "Office facilities",
+        "notes": "lunch",
+        "headcount": 3,
+        "dietary": "Vegetarian",
+    }
+
+
+ROUND = example()
+ALICE = ROUND.candidates[0]
+SLOT = slot_for(ROUND, datetime(2026, 12, 8, 9, 0, tzinfo=timezone.utc))
+
+
+@pytest.mark.parametrize("kind", EMAIL_KINDS)
+def test_every_kind_renders_both_parts_from_the_example_round(kind: str) -> None:
+    ctx = context(ROUND, ALICE, SLOT, attempt=2, **extras(ROUND))
+    message = render_email(kind, ctx, to=ALICE.email, to_name=ALICE.name)
+    assert message.subject and "\n" not in message.subject
+    assert message.text.strip() and message.html.startswith("<!DOCTYPE html>")
+    assert '<html lang="en">' in message.html
+    assert "{{" not in message.text + message.html
+
+
+def test_the_confirmation_carries_every_detail_of_the_day_in_her_zone() -> None:
+    ctx = context(ROUND, ALICE, SLOT)
+    message = render_email("confirmation", ctx, to=ALICE.email, to_name=ALICE.name)
+    plan = ROUND.plan
+    # 09:00 UTC is 04:00 in New York: shown in her zone, with the zone named
+    details = [
+        "Tuesday 08 December 2026 at 04:00",
+        "America/New_York",
+        "6 h",
+        plan.location.name,
+        plan.location.address,
+        plan.location.directions,
+        plan.what_to_expect,
+        plan.attire,
+        *plan.bring,
+        *(a.name for a in plan.activities),
+        *(a.description for a in plan.activities if a.description),
+        *(ROUND.staff_member(p).name for p in plan.panel),
+        *(ROUND.staff_member(p).role for p in plan.panel),
+        "04:00",  # the exam starts with the day
+        "05:30",  # lunch after the 90-minute exam
+    ]
+    for detail in details:
+        assert detail in message.text, detail
+        assert str(escape(detail)) in message.html, detail
+
+
+def test_the_invitation_offers_all_three_answers_and_the_retry_says_it_is_the_last() -> None:
+    first = render_email("invitation", context(ROUND, ALICE, SLOT, attempt=1), to=ALICE.email, to_name=ALICE.name)
+    last = render_email("retry", context(ROUND, ALICE, SLOT, attempt=2), to=ALICE.email, to_name=ALICE.name)
+    for message in (first, last):
+        for choice in ("confirm", "decline", "another-time"):
+            assert f".{choice}." in message.text and f".{choice}." in message.html
+    assert "someone else" in last.text and "someone else" not in first.text
+    assert last.subject.startswith("Reminder")
+
+
+def test_hostile_names_are_text_in_html_and_never_leave_the_subject_line() -> None:
+    hostile = example(name='<img src=x onerror="alert(1)"> O\'Brien & Co')
+    candidate = hostile.candidates[0]
+    ctx = context(hostile, candidate, SLOT, **extras(hostile))
+    for kind in EMAIL_KINDS:
+        message = render_email(kind, ctx, to=candidate.email, to_name=candidate.name)
+        assert "<img" not in message.html, kind
+        if "&lt;img" not in message.html:  # not every kind names her; those that do, escape
+            assert candidate.name not in message.html
+    confirmation = render_email("confirmation", ctx, to=candidate.email, to_name=candidate.name)
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; O&#39;Brien &amp; Co" in confirmation.html
+    mime = compose(key("confirmation"), confirmation, SETTINGS)
+    parsed = email.message_from_bytes(mime.as_bytes(), policy=email.policy.default)
+    assert parsed["To"].addresses[0].display_name == candidate.name
+    assert parsed["To"].addresses[0].addr_spec == candidate.email
+
+
+def key(step: str, attempt: int = 0) -> EffectKey:
+    return EffectKey(round_id=ROUND.id, candidate_id=ALICE.id, attempt=attempt, step=step)
+
+
+def parse(mime: EmailMessage) -> EmailMessage:
+    parsed = email.message_from_bytes(mime.as_bytes(), policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def test_the_mime_layout_and_a_message_id_per_key() -> None:
+    ics = interview_invite(ROUND, ALICE, SLOT, method="REQUEST", stamp=SLOT.start, domain=SETTINGS.mail_domain)
+    message = render_email(
+        "confirmation",
+        context(ROUND, ALICE, SLOT),
+        to=ALICE.email,
+        to_name=ALICE.name,
+        invite=Invite(ics=ics, method="REQUEST"),
+    )
+    first, again = (
+        parse(compose(key("confirmation"), message, SETTINGS)),
+        compose(key("confirmation"), message, SETTINGS),
+    )
+    assert (
+        first["Message-ID"] == again["Message-ID"] == "<backend-2026-12.alice-moreau.0.confirmation@northwind.example>"
+    )
+    assert compose(key("email", 1), message, SETTINGS)["Message-ID"] != first["Message-ID"]
+    assert first["Reply-To"] == "priya.raman@northwind.example"
+    assert first["From"].addresses[0].addr_spec == "jobs@northwind.example"
+    layout = [part.get_content_type() for part in first.walk()]
+    assert layout == [
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+        "text/calendar",
+        "text/calendar",
+    ]
+    inline, attached = [p for p in first.walk() if p.get_content_type() == "text/calendar"]
+    assert inline.get_param("method") == attached.get_param("method") == "REQUEST"
+    assert attached.get_filename() == "invite.ics" and not inline.get_filename()
+    assert Calendar.from_ical(attached.get_content())["method"] == "REQUEST"
+
+
+def instants(ics: str) -> tuple[datetime, datetime]:
+    """Start and end as the invite's own VTIMEZONE defines them (not our zoneinfo)."""
+    cal = Calendar.from_ical(ics)
+    vtimezone: Any = cal.walk("VTIMEZONE")[0]
+    zone = vtimezone.to_tz()
+    event: Any = cal.walk("VEVENT")[0]  # icalendar's property types are a wide union
+    start, end = event["dtstart"].dt, event["dtend"].dt
+    return start.replace(tzinfo=zone).astimezone(timezone.utc), end.replace(tzinfo=zone).astimezone(timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("zone", "before", "after"),
+    [
+        ("Europe/London", datetime(2027, 3, 26, 9, 0), datetime(2027, 3, 29, 9, 0)),  # BST from 28 March
+        ("America/New_York", datetime(2027, 3, 12, 9, 0), datetime(2027, 3, 15, 9, 0)),  # EDT from 14 March
+        ("Australia/Sydney", datetime(2027, 4, 2, 9, 0), datetime(2027, 4, 5, 9, 0)),  # AEST from 4 April
+    ],
+)
+def test_the_invite_lands_on_her_wall_clock_on_both_sides_of_a_dst_change(
+    zone: str, before: datetime, after: datetime
+) -> None:
+    candidate = example(time_zone=zone).candidates[0]
+    for local in (before, after):
+        start = local.replace(tzinfo=ZoneInfo(zone)).astimezone(timezone.utc)
+        slot = slot_for(ROUND, start)
+        ics = interview_invite(ROUND, candidate, slot, method="REQUEST", stamp=start, domain="northwind.example")
+        assert instants(ics) == (slot.start, slot.end)
+        event: Any = Calendar.from_ical(ics).walk("VEVENT")[0]
+        assert event["dtstart"].params["TZID"] == zone
+        assert event["dtstart"].dt.replace(tzinfo=None) == local  # 09:00 her time, both weeks
+        text = render_email("confirmation", context(ROUND, candidate, slot), to="a@b.example", to_name="A").text
+        assert local.strftime("at %H:%M") in text
+
+
+def test_request_and_cancel_share_the_uid_and_the_cancel_outranks_the_request() -> None:
+    made = {
+        method: Calendar.from_ical(
+            interview_invite(ROUND, ALICE, SLOT, method=method, stamp=SLOT.start, domain="northwind.example")
+        )
+        for method in ("REQUEST", "CANCEL")
+    }
+    request, cancel = (made[m].walk("VEVENT")[0] for m in ("REQUEST", "CANCEL"))
+    sequences: list[Any] = [request["sequence"], cancel["sequence"]]
+    assert made["CANCEL"]["method"] == "CANCEL" and cancel["status"] == "CANCELLED"
+    assert request["uid"] == cancel["uid"] == "backend-2026-12.alice-moreau.interview@northwind.example"
+    assert int(sequences[1]) > int(sequences[0])
+    assert str(request["organizer"]) == "mailto:priya.raman@northwind.example"
+    assert str(request["attendee"]) == f"mailto:{ALICE.email}"
+    assert "Written exam" in str(request["description"])
+    assert ROUND.plan.location.address in str(request["location"])
