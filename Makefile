@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install prism demo test lint lock clean bench-pacing
+.PHONY: install prism demo test lint lock clean bench-pacing bench-mail
 
 install: $(STAMP)
 
@@ -40,6 +40,9 @@ lint: install
 # Benchmarks: results and the machine they ran on go to docs/benchmarks.md.
 bench-pacing: install
 	PYTHONPATH=. $(BIN)/python -m bench.pacing --unpaced
+
+bench-mail: install
+	PYTHONPATH=. $(BIN)/python -m bench.mail
 
 # Re-pin after changing dependencies in pyproject.toml (needs uv: pip install uv).
 lock:
