@@ -121,7 +121,7 @@ def outbox(folder: Path) -> list[list[str]]:
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         attached = ", ".join(str(p.get_filename()) for p in message.iter_attachments())
-        rows.append([path.name, str(message["To"].addresses[0].addr_spec), str(message["Subject"]), attached])
+        rows.append([path.name, str(message["To"].addresses[0].addr_spec), str(message["Subject"]).strip(), attached])
     return rows
 
 
