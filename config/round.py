@@ -142,6 +142,7 @@ class InterviewPlan(_Model):
     bring: list[str] = Field(default_factory=list)
     buffer: timedelta = Field(default=timedelta(minutes=30), description="Gap kept free around each interview")
     room_capacity: int = Field(default=1, ge=1, description="People in the room, candidate included")
+    max_per_person_per_day: int = Field(default=3, ge=1, description="Interviews one staff member does in a day")
 
 
 class Catering(_Model):

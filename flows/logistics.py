@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from flows.messages import context, render_email
 from flows.models import CallbackRequest, Slot
-from flows.slots import choose_slot, panel_calendar, room_calendar, search_window
+from flows.slots import choose_slot, is_free, panel_calendar, room_calendar, search_window
 from tasks.calendars import HoldResult, find_busy, place_hold, settle_hold
 from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey
 from tasks.mail import send_email
@@ -44,6 +44,9 @@ async def _choose(key: EffectKey, *, request: CallbackRequest, exclude: list[Slo
     round_ = request.round
     calendars = [panel_calendar(p) for p in round_.plan.panel] + [room_calendar(r.id) for r in round_.rooms]
     busy = await find_busy(calendars, *search_window(round_))
+    proposed = request.proposed
+    if proposed is not None and proposed not in exclude and is_free(round_, proposed, busy):
+        return SlotChoice(slot=proposed)
     return SlotChoice(slot=choose_slot(round_, request.candidate, busy, exclude=exclude))
 
 

@@ -59,6 +59,9 @@ class CallbackRequest(BaseModel):
 
     round: RoundDetails = Field(description="The round's plan, staff, rooms, catering and cadence")
     candidate: Candidate = Field(description="The candidate to call back")
+    proposed: Slot | None = Field(
+        default=None, description="The slot the round's planner chose for her; held first if it is still free"
+    )
 
 
 class CallbackResult(BaseModel):
@@ -80,6 +83,7 @@ class StartedRun(BaseModel):
     flow_run_id: str
     flow_run_name: str
     state: str
+    planned: datetime | None = Field(default=None, description="Start of the slot the planner chose, UTC")
 
 
 class RecordedReply(Done):

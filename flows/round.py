@@ -1,4 +1,5 @@
-"""hiring-round: validate the round file, then start one candidate-callback run per candidate.
+"""hiring-round: validate the round file, plan every shortlisted candidate's slot at once
+(``flows/planner.py``), then start one candidate-callback run per candidate with her slot.
 
 Each run is created with an idempotency key per round and candidate, so running the round
 again (on its schedule, or by hand) starts nobody twice and picks up candidates added since.
@@ -13,8 +14,20 @@ from prefect.deployments import arun_deployment
 from pydantic import BaseModel, Field
 
 from config.loading import load_round
+from config.round import Candidate, RoundDetails
 from flows.deployments import CALLBACK, candidate_tag, round_tag
-from flows.models import CallbackRequest, StartedRun
+from flows.models import CallbackRequest, Slot, StartedRun
+from flows.slots import panel_calendar, plan_round, room_calendar, search_window
+from tasks.calendars import find_busy
+
+
+async def plan_slots(round_: RoundDetails, candidates: list[Candidate]) -> dict[str, Slot]:
+    """Seat everyone at once against the calendars as they are now; each run then holds its slot."""
+    calendars = [panel_calendar(p) for p in round_.plan.panel] + [room_calendar(r.id) for r in round_.rooms]
+    busy = await find_busy(calendars, *search_window(round_))
+    slots = plan_round(round_, candidates, busy)
+    get_run_logger().info("Planned %d of %d candidates", len(slots), len(candidates))
+    return slots
 
 
 class RoundRequest(BaseModel):
@@ -26,21 +39,29 @@ async def hiring_round(request: RoundRequest) -> list[StartedRun]:
     logger = get_run_logger()
     round_ = load_round(request.round_file)  # a bad file fails here, before anyone is called
     details = round_.details
+    shortlisted = [c for c in round_.candidates if c.waitlist_rank is None]
+    planned = await plan_slots(details, shortlisted)
     started: list[StartedRun] = []
-    for candidate in round_.candidates:
-        if candidate.waitlist_rank is not None:
-            continue
+    for candidate in shortlisted:
+        callback = CallbackRequest(round=details, candidate=candidate, proposed=planned.get(candidate.id))
         run = await arun_deployment(
             CALLBACK,
-            parameters={"request": CallbackRequest(round=details, candidate=candidate).model_dump(mode="json")},
+            parameters={"request": callback.model_dump(mode="json")},
             idempotency_key=f"{round_.id}.{candidate.id}",
             timeout=0,
             as_subflow=False,
             tags=["secondround", round_tag(round_.id), candidate_tag(round_.id, candidate.id)],
         )
         state = run.state.name if run.state else "unknown"
+        slot = planned.get(candidate.id)
         started.append(
-            StartedRun(candidate_id=candidate.id, flow_run_id=str(run.id), flow_run_name=run.name, state=state)
+            StartedRun(
+                candidate_id=candidate.id,
+                flow_run_id=str(run.id),
+                flow_run_name=run.name,
+                state=state,
+                planned=slot.start if slot else None,
+            )
         )
     waitlisted = sum(1 for c in round_.candidates if c.waitlist_rank is not None)
     logger.info("Round %s: %d candidate runs, %d waitlisted", round_.id, len(started), waitlisted)

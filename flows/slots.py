@@ -1,18 +1,20 @@
 """Slot choice: a pure function, no I/O.
 
-The first start (on a half-hour grid) that lies in one of the candidate's interview free times,
-on a day of the plan in the round's zone, with every panel member free (buffer included) and a
-free room large enough. Issue 5 brings the round-level planner.
+``plan_round`` seats every candidate of a round at once (``flows/planner.py``); the candidate's
+run holds that slot if it is still free. Otherwise ``choose_slot`` takes the first start (on a
+half-hour grid) that lies in one of her interview free times, on a day of the plan in the
+round's zone, with every panel member free (buffer included) and a free room large enough.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from config.round import Candidate, RoundDetails
 from flows.models import Slot
+from flows.planner import Need, Problem, plan
 
 Intervals = Sequence[tuple[datetime, datetime]]
 GRID = timedelta(minutes=30)
@@ -35,6 +37,43 @@ def _grid_starts(start: datetime, end: datetime, length: timedelta) -> Iterable[
     while first + length <= end:
         yield first
         first += GRID
+
+
+def is_free(round_: RoundDetails, slot: Slot, busy: Mapping[str, Intervals]) -> bool:
+    """The panel and the slot's room are still free around it (buffer included)."""
+    padded = (slot.start - round_.plan.buffer, slot.end + round_.plan.buffer)
+    calendars = [panel_calendar(p) for p in round_.plan.panel] + [room_calendar(slot.room_id)]
+    return all(_free(busy.get(c, ()), *padded) for c in calendars)
+
+
+def plan_round(
+    round_: RoundDetails, candidates: Sequence[Candidate], busy: Mapping[str, Intervals], *, seconds: float = 1.5
+) -> dict[str, Slot]:
+    """A slot for as many of ``candidates`` as fit, chosen together."""
+    p = round_.plan
+    days = tuple(p.dates.start + timedelta(days=d) for d in range((p.dates.end - p.dates.start).days + 1))
+    problem = Problem(
+        zone=round_.time_zone,
+        days=days,
+        duration=p.duration,
+        buffer=p.buffer,
+        needs=tuple(
+            Need(
+                id=c.id,
+                panel=tuple(p.panel),
+                windows=tuple((w.start, w.end) for w in c.interview_times),
+                room_capacity=p.room_capacity,
+            )
+            for c in candidates
+        ),
+        staff_busy={s: busy.get(panel_calendar(s), ()) for s in p.panel},
+        rooms={r.id: (r.capacity, busy.get(room_calendar(r.id), ())) for r in round_.rooms},
+        day_start=time(0),
+        day_end=time(23, 59, 59),
+        daily_cap=p.max_per_person_per_day,
+    )
+    seats = plan(problem, seconds=seconds).seats
+    return {cid: Slot(start=start, end=start + p.duration, room_id=room) for cid, (start, room) in seats.items()}
 
 
 def choose_slot(
