@@ -61,8 +61,15 @@ class Settings(BaseSettings):
     smtp_connections: int = Field(default=2, ge=1, le=20, description="Connections kept open per worker process")
     smtp_from: str = Field(default="recruiting@secondround.example", description="Sender address of every email")
 
+    caldav_url: str = Field(
+        default="", description="Base collection for staff and room calendars the round file gives no URL for"
+    )
     caldav_username: str = ""
     caldav_password: SecretStr = SecretStr("")
+    caldav_timeout_seconds: float = Field(default=30.0, gt=0, description="Give up on one CalDAV request after this")
+    caldav_create_missing: bool = Field(
+        default=False, description="Create a calendar that does not exist yet (the sandbox); otherwise it is an error"
+    )
 
     sandbox_behaviours: Path | None = Field(
         default=None, description="YAML of scripted candidate behaviours, keyed by phone number"

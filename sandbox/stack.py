@@ -1,6 +1,6 @@
 """The embedded default: a local Prefect server on SQLite, our deployments, a process worker,
-the sandbox Twilio, the SMTP sink and the inbound web service (``web/``), each on a free
-loopback port.
+the sandbox Twilio, the SMTP sink, a Radicale calendar server and the inbound web service
+(``web/``), each on a free loopback port.
 
 ``make demo`` and the flow tests both start it with ``LocalStack``; everything lives under one
 folder (``PREFECT_HOME``, the sandbox ledger, claims, results) and is stopped on exit.
@@ -23,6 +23,7 @@ import httpx
 from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
 
 from config.settings import Settings
+from sandbox import radicale
 from sandbox.tls import write_test_ca
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -40,7 +41,7 @@ def free_port() -> int:
 
 
 class Peers:
-    """The sandbox's network peers as processes: the Twilio API, the SMTP sink and ``web/``.
+    """The sandbox's network peers as processes: the Twilio API, the SMTP sink, Radicale, ``web/``.
 
     The adapter tests start these alone; ``LocalStack`` adds a Prefect server and a worker.
     """
@@ -57,6 +58,7 @@ class Peers:
         self.twilio_url = f"http://127.0.0.1:{free_port()}"
         self.web_url = f"http://127.0.0.1:{free_port()}"
         self.smtp_port = free_port()
+        self.caldav_port = free_port()
         self.tls = self.home / "tls"
         self.env = {
             **os.environ,
@@ -75,6 +77,10 @@ class Peers:
             "SECONDROUND_SMTP_USERNAME": SANDBOX_SMTP_USER,
             "SECONDROUND_SMTP_PASSWORD": SANDBOX_SMTP_PASSWORD,
             "SECONDROUND_SMTP_CA_FILE": str(self.tls / "ca.pem"),
+            "SECONDROUND_CALDAV_URL": radicale.base_url(self.caldav_port),
+            "SECONDROUND_CALDAV_USERNAME": radicale.SANDBOX_CALDAV_USER,
+            "SECONDROUND_CALDAV_PASSWORD": radicale.SANDBOX_CALDAV_PASSWORD,
+            "SECONDROUND_CALDAV_CREATE_MISSING": "true",
         }
         if behaviours is not None:
             self.env["SECONDROUND_SANDBOX_BEHAVIOURS"] = str(behaviours.resolve())
@@ -115,6 +121,8 @@ class Peers:
         twilio_port, web_port = self.twilio_url.rsplit(":", 1)[1], self.web_url.rsplit(":", 1)[1]
         twilio = self._python("-m", "sandbox.twilio_api", "--port", twilio_port, log="twilio.log")
         smtp = self._python("-m", "sandbox.smtp", "--port", str(self.smtp_port), "--tls", str(self.tls), log="smtp.log")
+        config = radicale.write_config(self.home, self.caldav_port)
+        calendars = self._python("-m", "radicale", "--config", str(config), log="radicale.log")
         web = self._python(
             "-m",
             "uvicorn",
@@ -129,6 +137,7 @@ class Peers:
         )
         self._wait_healthy(f"{self.twilio_url}/sandbox/requests", twilio, "sandbox Twilio", "twilio.log")
         self._wait_smtp(smtp)
+        self._wait_healthy(f"http://127.0.0.1:{self.caldav_port}/.web/", calendars, "Radicale", "radicale.log")
         self._wait_healthy(f"{self.web_url}/health", web, "web service", "web.log")
 
     def start(self) -> Peers:

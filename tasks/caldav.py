@@ -1,0 +1,242 @@
+"""The CalDAV boundary: busy times, holds and bookings on staff and room calendars.
+
+Holds are events at a stable href (``<calendar>/<uid>.ics``), so placing, confirming and
+releasing are idempotent. Busy time is a time-range search with recurrences expanded (a weekly
+meeting blocks every week); cancelled and transparent events are free.
+
+No double bookings: an ETag protects one event, not a time range, so each calendar carries one
+reservation ledger (``secondround-ledger.ics``, a transparent event far in the past listing our
+holds). A hold first adds itself to the ledger with ``If-Match`` on the ledger's ETag (or
+``If-None-Match: *`` for the first), after checking that no other hold there overlaps it; two
+runs racing for overlapping times cannot both win, the loser re-reads and finds the clash.
+
+Errors (``config.errors``): ``TransientChannelError`` for 5xx, timeouts and refused connections;
+``TerminalChannelError`` for 401/403 and a calendar that does not exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, cast
+
+from caldav import aio
+from caldav.lib.error import AuthorizationError
+from icalendar import Calendar, Event
+
+from config.errors import TerminalChannelError, TransientChannelError
+from config.settings import Settings
+
+LEDGER = "secondround-ledger.ics"
+_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+Interval = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class Entry:
+    uid: str
+    start: datetime
+    end: datetime
+
+
+class Clash(Exception):
+    """Another hold on this calendar overlaps the time asked for."""
+
+
+class CalDav:
+    def __init__(self, client: aio.AsyncDAVClient, settings: Settings) -> None:
+        self.client = client
+        self.settings = settings
+
+    async def _call(self, url: str, method: str, body: str = "", headers: dict[str, str] | None = None) -> Any:
+        try:
+            async with asyncio.timeout(self.settings.caldav_timeout_seconds):
+                response = await self.client.request(url, method, body, headers or {})
+        except AuthorizationError as error:
+            raise TerminalChannelError("calendar", f"{method} {url}: 401, check the CalDAV login") from error
+        except (TimeoutError, OSError) as error:
+            raise TransientChannelError("calendar", f"{method} {url}: {error!r}") from error
+        if response.status >= 500:
+            raise TransientChannelError("calendar", f"{method} {url}: {response.status}")
+        if response.status in (401, 403):
+            raise TerminalChannelError("calendar", f"{method} {url}: {response.status}, check the CalDAV login")
+        return response
+
+    async def ensure(self, calendar: str) -> None:
+        """A missing calendar: created in the sandbox, an error otherwise."""
+        found = await self._call(calendar, "PROPFIND", "", {"Depth": "0"})
+        if found.status != 404:
+            return
+        if not self.settings.caldav_create_missing:
+            raise TerminalChannelError("calendar", f"{calendar} does not exist")
+        made = await self.client.mkcalendar(calendar)
+        if made.status not in (201, 405):  # 405: made meanwhile by another run
+            raise TransientChannelError("calendar", f"MKCALENDAR {calendar}: {made.status}")
+
+    async def busy(self, calendar: str, start: datetime, end: datetime) -> list[Interval]:
+        await self.ensure(calendar)
+        try:
+            collection: Any = aio.Calendar(client=cast(Any, self.client), url=calendar)  # dual sync/async API
+            found = await collection.search(start=start, end=end, event=True, expand=True)
+        except Exception as error:  # the library raises its own tree for HTTP and parse errors
+            raise TransientChannelError("calendar", f"search {calendar}: {error!r}") from error
+        spans = []
+        for item in found:
+            event = item.icalendar_component
+            if str(event.get("status", "")).upper() == "CANCELLED" or str(event.get("transp", "")) == "TRANSPARENT":
+                continue
+            first = event["dtstart"].dt
+            last = event["dtend"].dt if "dtend" in event else first + event["duration"].dt
+            if isinstance(first, datetime) and isinstance(last, datetime):
+                spans.append((first.astimezone(timezone.utc), last.astimezone(timezone.utc)))
+            else:  # an all-day event: the whole day, in UTC terms generously
+                spans.append((_day(first), _day(last)))
+        return sorted(spans)
+
+    async def _ledger(self, calendar: str) -> tuple[list[Entry], str | None]:
+        response = await self._call(calendar + LEDGER, "GET")
+        if response.status == 404:
+            return [], None
+        component = Calendar.from_ical(response.raw).walk("VEVENT")[0]
+        rows = json.loads(str(component.get("description", "[]")) or "[]")
+        entries = [Entry(r["uid"], datetime.fromisoformat(r["start"]), datetime.fromisoformat(r["end"])) for r in rows]
+        return entries, response.headers.get("etag")
+
+    async def _write_ledger(self, calendar: str, entries: list[Entry], etag: str | None) -> bool:
+        cal = Calendar()
+        cal.add("prodid", "-//secondround//reservations//EN")
+        cal.add("version", "2.0")
+        event = Event()
+        event.add("uid", f"secondround-ledger@{self.settings.mail_domain}")
+        event.add("dtstamp", _EPOCH)
+        event.add("dtstart", _EPOCH)
+        event.add("dtend", _EPOCH + timedelta(minutes=1))
+        event.add("transp", "TRANSPARENT")
+        event.add("summary", "secondround reservations (kept by secondround, please leave alone)")
+        rows = [{"uid": e.uid, "start": e.start.isoformat(), "end": e.end.isoformat()} for e in entries]
+        event.add("description", json.dumps(rows))
+        cal.add_component(event)
+        condition = {"If-Match": etag} if etag else {"If-None-Match": "*"}
+        response = await self._call(
+            calendar + LEDGER, "PUT", cal.to_ical().decode(), {"Content-Type": "text/calendar", **condition}
+        )
+        return response.status in (200, 201, 204)  # 412: someone wrote first; re-read and decide again
+
+    async def _update_ledger(self, calendar: str, change: Any) -> None:
+        for attempt in range(20):
+            entries, etag = await self._ledger(calendar)
+            updated = change(entries)
+            if updated is None or await self._write_ledger(calendar, updated, etag):
+                return
+            await asyncio.sleep(random.uniform(0, 0.05 * (attempt + 1)))
+        raise TransientChannelError("calendar", f"{calendar}: the reservation ledger stayed contended")
+
+    async def reserve(self, calendar: str, entry: Entry, *, guard: timedelta) -> None:
+        """Add ``entry`` to the calendar's ledger, or raise ``Clash`` if another overlaps it."""
+        await self.ensure(calendar)
+
+        def add(entries: list[Entry]) -> list[Entry] | None:
+            mine = [e for e in entries if e.uid == entry.uid]
+            if mine and mine[0] == entry:
+                return None  # reserved before (a replay): nothing to write
+            for other in entries:
+                if other.uid != entry.uid and other.start < entry.end + guard and entry.start < other.end + guard:
+                    raise Clash(f"held by {other.uid.split('@')[0]} from {other.start:%Y-%m-%d %H:%M}Z")
+            return [e for e in entries if e.uid != entry.uid] + [entry]
+
+        await self._update_ledger(calendar, add)
+
+    async def unreserve(self, calendar: str, uid: str) -> None:
+        def drop(entries: list[Entry]) -> list[Entry] | None:
+            return [e for e in entries if e.uid != uid] if any(e.uid == uid for e in entries) else None
+
+        await self._update_ledger(calendar, drop)
+
+    async def put_event(self, calendar: str, uid: str, ics: str) -> None:
+        response = await self._call(f"{calendar}{_href(uid)}", "PUT", ics, {"Content-Type": "text/calendar"})
+        if response.status not in (200, 201, 204):
+            raise TerminalChannelError("calendar", f"PUT {uid}: {response.status}")
+
+    async def get_event(self, calendar: str, uid: str) -> tuple[Calendar, str] | None:
+        response = await self._call(f"{calendar}{_href(uid)}", "GET")
+        if response.status == 404:
+            return None
+        return Calendar.from_ical(response.raw), response.headers.get("etag", "")
+
+    async def replace_event(self, calendar: str, uid: str, ics: str, *, etag: str) -> bool:
+        headers = {"Content-Type": "text/calendar", "If-Match": etag}
+        response = await self._call(f"{calendar}{_href(uid)}", "PUT", ics, headers)
+        return response.status in (200, 201, 204)
+
+    async def delete_event(self, calendar: str, uid: str) -> None:
+        response = await self._call(f"{calendar}{_href(uid)}", "DELETE")
+        if response.status not in (200, 204, 404):
+            raise TerminalChannelError("calendar", f"DELETE {uid}: {response.status}")
+
+    async def hold(self, calendar: str, entry: Entry, *, summary: str, guard: timedelta) -> None:
+        """Reserve, then write the tentative event. Raises ``Clash``; a replay changes nothing."""
+        await self.reserve(calendar, entry, guard=guard)
+        await self.put_event(calendar, entry.uid, hold_event(entry, summary=summary))
+
+    async def confirm(self, calendar: str, uid: str, *, summary: str, description: str) -> bool:
+        """Turn the hold into a booking; False if it is gone (released meanwhile)."""
+        for _ in range(10):
+            found = await self.get_event(calendar, uid)
+            if found is None:
+                return False
+            cal, etag = found
+            event = cal.walk("VEVENT")[0]
+            for name, value in (("status", "CONFIRMED"), ("summary", summary), ("description", description)):
+                event.pop(name, None)
+                event.add(name, value)
+            if await self.replace_event(calendar, uid, cal.to_ical().decode(), etag=etag):
+                return True  # 412 means it changed under us: read it again
+        raise TransientChannelError("calendar", f"{uid}: kept changing while we confirmed it")
+
+    async def release(self, calendar: str, uid: str) -> None:
+        """Delete the event, then the reservation: a crash in between leaves it reserved, never
+        double-booked, and the replay finishes the job."""
+        await self.delete_event(calendar, uid)
+        await self.unreserve(calendar, uid)
+
+
+def hold_event(entry: Entry, *, summary: str) -> str:
+    cal = Calendar()
+    cal.add("prodid", "-//secondround//holds//EN")
+    cal.add("version", "2.0")
+    event = Event()
+    event.add("uid", entry.uid)
+    event.add("dtstamp", entry.start - timedelta(days=1))  # fixed: a replay writes the same bytes
+    event.add("dtstart", entry.start)
+    event.add("dtend", entry.end)
+    event.add("summary", summary)
+    event.add("status", "TENTATIVE")
+    event.add("transp", "OPAQUE")
+    cal.add_component(event)
+    ics: bytes = cal.to_ical()
+    return ics.decode()
+
+
+def _href(uid: str) -> str:
+    return uid.replace("@", "-at-") + ".ics"
+
+
+def _day(value: Any) -> datetime:
+    return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+
+
+@asynccontextmanager
+async def caldav(settings: Settings) -> AsyncIterator[CalDav]:
+    async with aio.AsyncDAVClient(
+        url=settings.caldav_url or "http://127.0.0.1/",
+        username=settings.caldav_username or None,
+        password=settings.caldav_password.get_secret_value() or None,
+        auth_type="basic" if settings.caldav_username else None,  # no 401 probe per client: runs share none
+        timeout=int(settings.caldav_timeout_seconds),
+    ) as client:
+        yield CalDav(client, settings)

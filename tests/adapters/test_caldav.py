@@ -1,0 +1,152 @@
+"""The CalDAV adapter against Radicale on loopback: busy time with recurrences across a DST
+change, holds, bookings, releases, and overlapping reservations raced from two processes."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from collections.abc import Coroutine
+from datetime import datetime, timedelta, timezone
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import pytest
+from pydantic import SecretStr
+
+from config.errors import TerminalChannelError, TransientChannelError
+from config.settings import Settings
+from tasks.caldav import Clash, Entry, caldav
+from tests.adapters.conftest import Peers
+
+T = TypeVar("T")
+BERLIN = ZoneInfo("Europe/Berlin")
+GUARD = timedelta(minutes=30)
+WEEKLY = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\n"
+    "DTSTAMP:20270101T000000Z\r\nDTSTART;TZID=Europe/Berlin:20270322T100000\r\n"
+    "DTEND;TZID=Europe/Berlin:20270322T110000\r\n{extra}SUMMARY:Team meeting\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+def local(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2027, 3, day, hour, minute, tzinfo=BERLIN).astimezone(timezone.utc)
+
+
+def test_a_weekly_meeting_is_busy_every_week_on_her_wall_clock(peers: Peers) -> None:
+    cal = peers.settings.caldav_url + "staff-weekly/"
+
+    async def scenario() -> list[tuple[datetime, datetime]]:
+        async with caldav(peers.settings) as dav:
+            await dav.ensure(cal)
+            await dav.put_event(cal, "weekly@test", WEEKLY.format(uid="weekly@test", extra="RRULE:FREQ=WEEKLY\r\n"))
+            await dav.put_event(cal, "gone@test", WEEKLY.format(uid="gone@test", extra="STATUS:CANCELLED\r\n"))
+            await dav.put_event(cal, "free@test", WEEKLY.format(uid="free@test", extra="TRANSP:TRANSPARENT\r\n"))
+            return await dav.busy(cal, local(22, 0), local(31, 0))
+
+    # 10:00 Berlin is 09:00Z in winter and 08:00Z from 28 March; the cancelled and the free one are not busy
+    assert run(scenario()) == [(local(22, 10), local(22, 11)), (local(29, 10), local(29, 11))]
+    assert local(29, 10).hour == 8
+
+
+def test_hold_confirm_release_each_idempotent(peers: Peers) -> None:
+    cal = peers.settings.caldav_url + "room-cycle/"
+    entry = Entry("cycle.ann.room@test", local(29, 9), local(29, 15))
+
+    async def scenario() -> None:
+        async with caldav(peers.settings) as dav:
+            for _ in range(2):
+                await dav.hold(cal, entry, summary="Hold: second interview", guard=GUARD)
+            assert await dav.busy(cal, local(29, 0), local(30, 0)) == [(entry.start, entry.end)]
+            found = await dav.get_event(cal, entry.uid)
+            assert found is not None and found[0].walk("VEVENT")[0]["status"] == "TENTATIVE"
+            stale_etag = found[1]
+            for _ in range(2):
+                assert await dav.confirm(cal, entry.uid, summary="Interview: Ann", description="Ann, +1 202 555")
+            booked = await dav.get_event(cal, entry.uid)
+            assert booked is not None and booked[0].walk("VEVENT")[0]["status"] == "CONFIRMED"
+            assert not await dav.replace_event(cal, entry.uid, "x", etag=stale_etag)  # If-Match: 412
+            for _ in range(2):
+                await dav.release(cal, entry.uid)
+            assert await dav.busy(cal, local(29, 0), local(30, 0)) == []
+            assert await dav.get_event(cal, entry.uid) is None
+            assert not await dav.confirm(cal, entry.uid, summary="x", description="x")  # nothing left to book
+            await dav.hold(cal, Entry("cycle.bo.room@test", local(29, 9), local(29, 15)), summary="x", guard=GUARD)
+
+    run(scenario())
+
+
+def _racer(settings: Settings, me: int, trials: int, barrier: Any, results: Any) -> None:
+    """One candidate run in its own process: book 10:00 (or 10:30), else move to the next day."""
+
+    async def book(trial: int) -> tuple[int, int, str]:
+        cal = f"{settings.caldav_url}room-race-{trial}/"
+        start = local(29, 10, 30 * me)
+        async with caldav(settings) as dav:
+            barrier.wait()
+            try:
+                await dav.hold(
+                    cal, Entry(f"r{trial}.c{me}.room@test", start, start + timedelta(hours=6)), summary="x", guard=GUARD
+                )
+                return trial, me, "first"
+            except Clash:
+                later = start + timedelta(days=1)
+                await dav.hold(
+                    cal, Entry(f"r{trial}.c{me}.room@test", later, later + timedelta(hours=6)), summary="x", guard=GUARD
+                )
+                return trial, me, "moved"
+
+    for trial in range(trials):
+        results.put(asyncio.run(book(trial)))
+
+
+def test_overlapping_holds_raced_from_two_processes_never_double_book(peers: Peers) -> None:
+    trials = 40
+
+    async def prepare() -> None:
+        async with caldav(peers.settings) as dav:
+            await asyncio.gather(*(dav.ensure(f"{peers.settings.caldav_url}room-race-{t}/") for t in range(trials)))
+
+    run(prepare())
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    procs = [ctx.Process(target=_racer, args=(peers.settings, me, trials, barrier, results)) for me in (0, 1)]
+    for proc in procs:
+        proc.start()
+    outcomes = [results.get(timeout=120) for _ in range(2 * trials)]
+    for proc in procs:
+        proc.join(timeout=30)
+    by_trial: dict[int, list[str]] = {}
+    for trial, _, how in outcomes:
+        by_trial.setdefault(trial, []).append(how)
+    assert all(sorted(hows) == ["first", "moved"] for hows in by_trial.values()), by_trial  # one winner each
+
+    async def double_bookings() -> int:
+        clashes = 0
+        async with caldav(peers.settings) as dav:
+            for t in range(trials):
+                busy = await dav.busy(f"{peers.settings.caldav_url}room-race-{t}/", local(29, 0), local(31, 0))
+                assert len(busy) == 2
+                clashes += busy[0][1] + GUARD > busy[1][0]
+        return clashes
+
+    assert run(double_bookings()) == 0
+
+
+def test_a_wrong_login_and_a_missing_calendar_are_terminal_a_dead_server_transient(peers: Peers) -> None:
+    async def busy(settings: Settings, name: str) -> None:
+        async with caldav(settings) as dav:
+            await dav.busy(settings.caldav_url + name, local(29, 0), local(30, 0))
+
+    wrong = peers.settings.model_copy(update={"caldav_password": SecretStr("nope")})
+    with pytest.raises(TerminalChannelError, match="401"):
+        run(busy(wrong, "staff-any/"))
+    strict = peers.settings.model_copy(update={"caldav_create_missing": False})
+    with pytest.raises(TerminalChannelError, match="does not exist"):
+        run(busy(strict, "staff-nobody/"))
+    dead = peers.settings.model_copy(update={"caldav_url": "http://127.0.0.1:9/secondround/"})
+    with pytest.raises(TransientChannelError):
+        run(busy(dead, "staff-any/"))
