@@ -56,6 +56,7 @@ class Plan:
     seats: dict[str, tuple[datetime, str]] = field(default_factory=dict)
     seconds: float = 0.0
     iterations: int = 0
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,57 @@ class _State:
         self.seat[c] = None
         self.on_day[option.day].discard(c)
 
+    def kick(self, u: int, rng: random.Random) -> None:
+        """Seat ``u`` at a random option by unseating whoever is in the way, then re-seat them
+        wherever they fit: the count may drop; the caller decides whether to keep it."""
+        options = self.m.options[u]
+        if not options:
+            return
+        option = rng.choice(options)
+        mask, day, cap = option.mask, option.day, self.m.p.daily_cap
+        panel = self.panel_sets[u]
+        sharing = [v for v in self.on_day[day] if panel & self.panel_sets[v]]
+        out = {v for v in sharing if self.seat[v][0].mask & mask}  # type: ignore[index]
+        for s in self.panels[u]:
+            left = [v for v in sharing if v not in out and s in self.panel_sets[v]]
+            if len(left) >= cap:
+                out.add(rng.choice(left))
+        for v in out:
+            self.unseat(v)
+        if self.fits(u, option) is None:  # every room taken then: free one
+            rivals = [v for v in self.on_day[day] if self.seat[v][0].mask & mask]  # type: ignore[index]
+            if rivals:
+                victim = rng.choice(rivals)
+                self.unseat(victim)
+                out.add(victim)
+        room = self.fits(u, option)
+        if room is not None:
+            self._set(u, option, room)
+        for v in sorted(out, key=lambda v: (len(self.m.options[v]), rng.random())):
+            self.place(v, rng=rng)
+
+    def fill(self, waiting: set[int], rng: random.Random | None = None) -> None:
+        """Seat as many of ``waiting`` as fit: whoever has the fewest seats left goes first, at the
+        seat that takes the fewest seats away from those still waiting (then her preference)."""
+        feasible = {c: [o for o in self.m.options[c] if self.fits(c, o) is not None] for c in waiting}
+        while feasible:
+            c = min(feasible, key=lambda c: (len(feasible[c]), rng.random() if rng else c))
+            choices = [o for o in feasible.pop(c) if self.fits(c, o) is not None]
+            if not choices:
+                continue
+            near = [v for v in feasible if self.panel_sets[v] & self.panel_sets[c]]
+
+            def cost(o: Option, near: list[int] = near) -> tuple[int, int, int]:
+                lost = sum(1 for v in near for x in feasible[v] if x.day == o.day and x.mask & o.mask)
+                return lost, o.rank // 1000, o.rank
+
+            option = min(choices, key=cost)
+            room = self.fits(c, option)
+            assert room is not None
+            self._set(c, option, room)
+            for v in near:
+                feasible[v] = [o for o in feasible[v] if o.day != option.day or self.fits(v, o) is not None]
+
     def sweep(self, rng: random.Random, *, tries: int = 20) -> None:
         """Try to seat some unseated candidates by ejection."""
         unseated = [c for c, s in enumerate(self.seat) if s is None and self.m.options[c]]
@@ -226,9 +278,7 @@ class _State:
         for day in days:
             for c in list(self.on_day[day]):
                 self.unseat(c)
-        waiting = {c for d in days for c in by_day[d] if self.seat[c] is None}
-        for c in sorted(waiting, key=lambda c: (len(self.m.options[c]), rng.random())):
-            self.place(c, rng=rng)
+        self.fill({c for d in days for c in by_day[d] if self.seat[c] is None}, rng)
 
     def snapshot(self) -> list[tuple[Option, int] | None]:
         return list(self.seat)
@@ -250,9 +300,7 @@ def plan(problem: Problem, *, seconds: float = 1.5, seed: int = 0) -> Plan:
     began = time.perf_counter()
     model = Model(problem)
     state = _State(model)
-    order = sorted(range(len(problem.needs)), key=lambda c: (len(model.options[c]), c))
-    for c in order:
-        state.place(c)
+    state.fill(set(range(len(problem.needs))))
     rng, iterations = random.Random(seed), 0
     by_day: list[list[int]] = [[] for _ in problem.days]
     for c, options in enumerate(model.options):
@@ -263,13 +311,18 @@ def plan(problem: Problem, *, seconds: float = 1.5, seed: int = 0) -> Plan:
     while time.perf_counter() - began < seconds and best[0] < ceiling:
         iterations += 1
         before = state.snapshot()
-        if iterations % 4:
+        step = iterations % 8
+        if step == 0:
+            state.reseat_days(rng, by_day)
+        elif step < 4:
             state.sweep(rng)
         else:
-            state.reseat_days(rng, by_day)
+            for u in rng.sample(range(len(problem.needs)), k=min(5, len(problem.needs))):
+                if state.seat[u] is None:
+                    state.kick(u, rng)
         score = (state.seated(), -state.penalty())
         # equal seats with worse preferences now and then: a sideways step out of a local optimum
-        if score >= current or (score[0] == current[0] and rng.random() < 0.2):
+        if score >= current or (score[0] >= current[0] - 1 and rng.random() < 0.1):
             current = score
             if score > best:
                 best, best_seats = score, state.snapshot()
