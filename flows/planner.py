@@ -253,9 +253,10 @@ class _State:
                 continue
             near = [v for v in feasible if self.panel_sets[v] & self.panel_sets[c]]
 
-            def cost(o: Option, near: list[int] = near) -> tuple[int, int, int]:
+            def cost(o: Option, near: list[int] = near, c: int = c) -> tuple[int, int, int, int]:
                 lost = sum(1 for v in near for x in feasible[v] if x.day == o.day and x.mask & o.mask)
-                return lost, o.rank // 1000, o.rank
+                load = max(self.load[s][o.day] for s in self.panels[c])
+                return lost, o.rank // 1000, load, o.rank
 
             option = min(choices, key=cost)
             room = self.fits(c, option)
