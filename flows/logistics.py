@@ -1,8 +1,9 @@
 """Getting the ducks in a row before she is called: a slot, the room, the panel, the lunch.
 
 ``hold-slot`` chooses a time; ``reserve-room`` and ``clear-staff-calendars`` then hold it in
-parallel subflows. If either finds the time taken meanwhile, the holds already made are
-released (the compensation sits next to its action) and another slot is chosen. Catering is
+parallel subflows. If either finds the time taken meanwhile, or fails (a calendar refuses us),
+the holds already made are released, newest first (the compensation, ``release_holds``, sits
+next to its action and is keyed by the hold it undoes), and another slot is tried. Catering is
 ordered by ``arrange-catering`` only once room and panel are held, so a clash never costs a
 cancelled order. Events: ``secondround.candidate.held``, ``.hold-released``, ``.staff-notified``.
 """
@@ -10,6 +11,7 @@ cancelled order. Events: ``secondround.candidate.held``, ``.hold-released``, ``.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from prefect import flow, task
 from prefect.results import get_result_store
@@ -17,9 +19,9 @@ from pydantic import BaseModel, Field
 
 from flows.messages import context, render_email
 from flows.models import CallbackRequest, Slot
-from flows.slots import choose_slot, is_free, panel_calendar, room_calendar, search_window
-from tasks.calendars import HoldResult, find_busy, place_hold, settle_hold
-from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey
+from flows.slots import choose_slot, is_free, panel_calendar, room_calendar, round_calendars, search_window
+from tasks.calendars import HoldResult, calendar_urls, find_busy, place_hold, settle_hold
+from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done
 from tasks.mail import send_email
 
 TRIES = 3
@@ -42,8 +44,8 @@ def _key(request: CallbackRequest, step: str) -> EffectKey:
 @task(name="choose-slot", cache_policy=BY_BUSINESS_KEY)
 async def _choose(key: EffectKey, *, request: CallbackRequest, exclude: list[Slot]) -> SlotChoice:
     round_ = request.round
-    calendars = [panel_calendar(p) for p in round_.plan.panel] + [room_calendar(r.id) for r in round_.rooms]
-    busy = await find_busy(calendars, *search_window(round_))
+    urls = calendar_urls(round_)
+    busy = await find_busy({key: urls[key] for key in round_calendars(round_)}, *search_window(round_))
     proposed = request.proposed
     if proposed is not None and proposed not in exclude and is_free(round_, proposed, busy):
         return SlotChoice(slot=proposed)
@@ -57,25 +59,49 @@ async def hold_slot(request: CallbackRequest, try_no: int, exclude: list[Slot]) 
 
 @flow(name="reserve-room")
 async def reserve_room(request: CallbackRequest, slot: Slot, try_no: int) -> HoldResult:
-    return await place_hold(
-        _key(request, f"hold-room-try{try_no}"), calendar=room_calendar(slot.room_id), start=slot.start, end=slot.end
-    )
+    return await _hold(request, slot, room_calendar(slot.room_id), step=f"hold-room-try{try_no}")
 
 
 @flow(name="clear-staff-calendars")
 async def clear_staff_calendars(request: CallbackRequest, slot: Slot, try_no: int) -> list[HoldResult]:
-    return list(
-        await asyncio.gather(
-            *(
-                place_hold(
-                    _key(request, f"hold-{staff_id}-try{try_no}"),
-                    calendar=panel_calendar(staff_id),
-                    start=slot.start,
-                    end=slot.end,
-                )
-                for staff_id in request.round.plan.panel
-            )
-        )
+    results = await asyncio.gather(
+        *(
+            _hold(request, slot, panel_calendar(staff_id), step=f"hold-{staff_id}-try{try_no}")
+            for staff_id in request.round.plan.panel
+        ),
+        return_exceptions=True,
+    )
+    made, failed = _split(results)
+    if failed:  # all or nothing: undo this subflow's holds, then fail it so the parent sees why
+        await release_holds(request, made)
+        raise failed[0]
+    return made
+
+
+def _split(results: list[Any]) -> tuple[list[HoldResult], list[Exception]]:
+    made: list[HoldResult] = []
+    failed: list[Exception] = []
+    for result in results:
+        if isinstance(result, HoldResult):
+            made.append(result)
+        elif isinstance(result, list):
+            made += result
+        elif isinstance(result, Exception):
+            failed.append(result)
+        else:
+            raise result  # a cancellation or a crash: not ours to handle
+    return made, failed
+
+
+async def _hold(request: CallbackRequest, slot: Slot, calendar: str, *, step: str) -> HoldResult:
+    """A tentative hold: no name on it yet, colleagues see only that the time is spoken for."""
+    return await place_hold(
+        _key(request, step),
+        calendar=calendar_urls(request.round)[calendar],
+        start=slot.start,
+        end=slot.end,
+        guard=request.round.plan.buffer,
+        summary=f"Hold: {request.round.plan.title}",
     )
 
 
@@ -99,12 +125,11 @@ async def arrange_catering(request: CallbackRequest, slot: Slot, *, cancel: bool
 
 
 async def release_holds(request: CallbackRequest, holds: list[HoldResult]) -> list[Done]:
-    """Free every hold that was made; idempotent, keyed by the hold it undoes."""
-    return list(
-        await asyncio.gather(
-            *(settle_hold(_key(request, f"release-{h.step}"), uid=h.uid, status="cancelled") for h in holds if h.ok)
-        )
-    )
+    """The compensation of holding: free every hold that was made, newest first; idempotent,
+    keyed by the hold it undoes."""
+    return [
+        await settle_hold(_key(request, f"release-{h.step}"), hold=h, confirm=False) for h in reversed(holds) if h.ok
+    ]
 
 
 @task(name="remember-booking", cache_policy=BY_BUSINESS_KEY)
@@ -128,14 +153,19 @@ async def _arrange(request: CallbackRequest) -> Booking:
         slot = await hold_slot(request, try_no, tried)
         if slot is None:
             break
-        room, staff = await asyncio.gather(
-            reserve_room(request, slot, try_no), clear_staff_calendars(request, slot, try_no)
+        holds, failed = _split(
+            await asyncio.gather(
+                reserve_room(request, slot, try_no),
+                clear_staff_calendars(request, slot, try_no),
+                return_exceptions=True,
+            )
         )
-        holds = [room, *staff]
         lines += holds
-        if all(h.ok for h in holds):
+        if not failed and all(h.ok for h in holds):
             order = await arrange_catering(request, slot)
             return Booking(slot=slot, holds=holds, lines=lines + ([order] if order else []))
-        lines += await release_holds(request, holds)
+        lines += await release_holds(request, holds)  # a clash, or a calendar that failed: undo, try another
+        if failed:
+            lines.append(done(_key(request, f"hold-failed-try{try_no}"), f"could not hold the slot: {failed[0]}"))
         tried.append(slot)
     return Booking(slot=None, lines=lines)

@@ -62,6 +62,9 @@ class CallbackRequest(BaseModel):
     proposed: Slot | None = Field(
         default=None, description="The slot the round's planner chose for her; held first if it is still free"
     )
+    waitlist: list[Candidate] = Field(
+        default_factory=list, description="Who is offered her slot if she declines or stays silent, best rank first"
+    )
 
 
 class CallbackResult(BaseModel):

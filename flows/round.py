@@ -3,7 +3,9 @@
 
 Each run is created with an idempotency key per round and candidate, so running the round
 again (on its schedule, or by hand) starts nobody twice and picks up candidates added since.
-Waitlisted candidates wait for a released slot. Publishes the round's table artifact.
+Waitlisted candidates wait for a released slot: each run carries the waitlist, and a release
+offers the slot to the first waitlisted candidate free then (``flows/waitlist.py``).
+Publishes the round's table artifact.
 """
 
 from __future__ import annotations
@@ -17,14 +19,14 @@ from config.loading import load_round
 from config.round import Candidate, RoundDetails
 from flows.deployments import CALLBACK, candidate_tag, round_tag
 from flows.models import CallbackRequest, Slot, StartedRun
-from flows.slots import panel_calendar, plan_round, room_calendar, search_window
-from tasks.calendars import find_busy
+from flows.slots import plan_round, round_calendars, search_window
+from tasks.calendars import calendar_urls, find_busy
 
 
 async def plan_slots(round_: RoundDetails, candidates: list[Candidate]) -> dict[str, Slot]:
     """Seat everyone at once against the calendars as they are now; each run then holds its slot."""
-    calendars = [panel_calendar(p) for p in round_.plan.panel] + [room_calendar(r.id) for r in round_.rooms]
-    busy = await find_busy(calendars, *search_window(round_))
+    urls = calendar_urls(round_)
+    busy = await find_busy({key: urls[key] for key in round_calendars(round_)}, *search_window(round_))
     slots = plan_round(round_, candidates, busy)
     get_run_logger().info("Planned %d of %d candidates", len(slots), len(candidates))
     return slots
@@ -40,10 +42,13 @@ async def hiring_round(request: RoundRequest) -> list[StartedRun]:
     round_ = load_round(request.round_file)  # a bad file fails here, before anyone is called
     details = round_.details
     shortlisted = [c for c in round_.candidates if c.waitlist_rank is None]
+    waitlist = sorted((c for c in round_.candidates if c.waitlist_rank is not None), key=lambda c: c.waitlist_rank or 0)
     planned = await plan_slots(details, shortlisted)
     started: list[StartedRun] = []
     for candidate in shortlisted:
-        callback = CallbackRequest(round=details, candidate=candidate, proposed=planned.get(candidate.id))
+        callback = CallbackRequest(
+            round=details, candidate=candidate, proposed=planned.get(candidate.id), waitlist=waitlist
+        )
         run = await arun_deployment(
             CALLBACK,
             parameters={"request": callback.model_dump(mode="json")},
@@ -63,8 +68,7 @@ async def hiring_round(request: RoundRequest) -> list[StartedRun]:
                 planned=slot.start if slot else None,
             )
         )
-    waitlisted = sum(1 for c in round_.candidates if c.waitlist_rank is not None)
-    logger.info("Round %s: %d candidate runs, %d waitlisted", round_.id, len(started), waitlisted)
+    logger.info("Round %s: %d candidate runs, %d waitlisted", round_.id, len(started), len(waitlist))
     await acreate_table_artifact(
         key=f"round-{round_.id}", table=[s.model_dump() for s in started], description=f"{round_.name}: candidate runs"
     )

@@ -16,6 +16,7 @@ from flows.logistics import Booking, arrange_catering, release_holds
 from flows.messages import context, render_email
 from flows.models import CallbackRequest, CallbackResult, Outcome, Reply, Slot
 from flows.timeline import Timeline
+from flows.waitlist import offer_to_waitlist
 from tasks.calendars import settle_hold
 from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done
 from tasks.mail import Invite, Sent, send_email
@@ -74,7 +75,12 @@ async def _confirm(request: CallbackRequest, booking: Booking) -> list[Done]:
         briefing = {**ctx, "role": member.role or "on the panel", "member_name": member.name}
         message = render_email("staff_briefing", briefing, to=member.email, to_name=member.name)
         sends.append(send_email(_key(request, f"briefing-{staff_id}"), message, to_candidate=False))
-    settles = [settle_hold(_key(request, f"book-{h.step}"), uid=h.uid, status="confirmed") for h in booking.holds]
+    summary = f"{round_.plan.title}: {candidate.name}"
+    about = f"{candidate.name} ({candidate.email}, {candidate.phone}); {ctx['staff_when']} ({round_.time_zone})"
+    settles = [
+        settle_hold(_key(request, f"book-{h.step}"), hold=h, confirm=True, summary=summary, description=about)
+        for h in booking.holds
+    ]
     lines: list[Done] = list(await asyncio.gather(*settles, *sends))
     return lines + await _alert_refusals(request, lines)
 
@@ -90,6 +96,8 @@ async def _release(request: CallbackRequest, booking: Booking, outcome: Outcome,
     if booking.slot is not None:
         ctx = context(round_, candidate, booking.slot, reason=reason, cancels=cancels)
         lines += await release_holds(request, booking.holds)
+        if request.waitlist:
+            lines.append(await offer_to_waitlist(_key(request, "waitlist"), request=request, slot=booking.slot))
         cancelled = await arrange_catering(request, booking.slot, cancel=True)
         lines += [cancelled] if cancelled else []
         invite = Invite(ics=_invite(request, booking.slot, "CANCEL"), method="CANCEL") if cancels else None

@@ -28,6 +28,11 @@ def room_calendar(room_id: str) -> str:
     return f"room:{room_id}"
 
 
+def round_calendars(round_: RoundDetails) -> list[str]:
+    """The calendars a slot of this round depends on: the panel's and every room's."""
+    return [panel_calendar(p) for p in round_.plan.panel] + [room_calendar(r.id) for r in round_.rooms]
+
+
 def _free(busy: Intervals, start: datetime, end: datetime) -> bool:
     return all(not (b_start < end and b_end > start) for b_start, b_end in busy)
 

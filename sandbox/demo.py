@@ -86,7 +86,7 @@ async def play_round(stack: LocalStack, round_file: Path, *, timeout: float) -> 
         if progress != seen:
             say(f"  [{time.monotonic() - started:5.0f} s] {progress}")
             seen = progress
-        if len(statuses) == expected and all(s.final for s in statuses):
+        if len(statuses) >= expected and all(s.final for s in statuses):  # waitlisted runs join later
             break
         await asyncio.sleep(1)
     else:
@@ -113,6 +113,29 @@ async def play_round(stack: LocalStack, round_file: Path, *, timeout: float) -> 
         )
         rows.append([candidate.name, result.outcome.value, str(result.attempts), took, slot])
     return rows
+
+
+async def seed_calendars(stack: LocalStack, round_file: Path) -> str:
+    """Staff and room calendars on the sandbox's Radicale, with the first panel member's weekly
+    team meeting (Mondays 09:00-10:00 in the round's zone, recurring) that slots must avoid."""
+    from tasks.caldav import caldav
+
+    round_ = load_round(round_file)
+    settings = stack.read_settings()
+    base = settings.caldav_url.rstrip("/")
+    first = round_.plan.dates.start - timedelta(days=round_.plan.dates.start.weekday())  # that week's Monday
+    meeting = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//secondround demo//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:team-meeting@demo\r\nDTSTAMP:20260101T000000Z\r\n"
+        f"DTSTART;TZID={round_.time_zone}:{first:%Y%m%d}T090000\r\nDTEND;TZID={round_.time_zone}:{first:%Y%m%d}T100000\r\n"
+        "RRULE:FREQ=WEEKLY;BYDAY=MO\r\nSUMMARY:Team meeting\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    async with caldav(settings) as dav:
+        for url in [f"{base}/staff-{s.id}/" for s in round_.staff] + [f"{base}/room-{r.id}/" for r in round_.rooms]:
+            await dav.ensure(url)
+        owner = round_.staff_member(round_.plan.panel[0])
+        await dav.put_event(f"{base}/staff-{owner.id}/", "team-meeting@demo", meeting)
+    return f"Calendars on Radicale ({base}/): {owner.name} has a weekly team meeting, Mondays 09:00-10:00"
 
 
 def outbox(folder: Path) -> list[list[str]]:
@@ -148,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"Prefect UI: {stack.ui_url}  (24 h of waiting = {args.reply_window:.0f} s)")
         say(f"Sandbox Twilio: {stack.twilio_url}  inbound webhooks (web/): {stack.web_url}")
         round_file = demo_round(home, date.today())
+        say(asyncio.run(seed_calendars(stack, round_file)))
         rows = asyncio.run(play_round(stack, round_file, timeout=args.timeout))
         say("\n" + table(["candidate", "outcome", "attempts", "time to decision", "slot, room"], rows))
         from sandbox.ledger import Ledger

@@ -74,7 +74,7 @@ class CalDav:
             return
         if not self.settings.caldav_create_missing:
             raise TerminalChannelError("calendar", f"{calendar} does not exist")
-        made = await self.client.mkcalendar(calendar)
+        made = await self._call(calendar, "MKCALENDAR")
         if made.status not in (201, 405):  # 405: made meanwhile by another run
             raise TransientChannelError("calendar", f"MKCALENDAR {calendar}: {made.status}")
 
@@ -97,6 +97,13 @@ class CalDav:
             else:  # an all-day event: the whole day, in UTC terms generously
                 spans.append((_day(first), _day(last)))
         return sorted(spans)
+
+    async def events(self, calendar: str, start: datetime, end: datetime) -> list[tuple[str, str]]:
+        """(UID, STATUS) of the events between ``start`` and ``end``, recurrences not expanded."""
+        await self.ensure(calendar)
+        collection: Any = aio.Calendar(client=cast(Any, self.client), url=calendar)
+        found = await collection.search(start=start, end=end, event=True)
+        return sorted((str(i.icalendar_component["uid"]), str(i.icalendar_component.get("status", ""))) for i in found)
 
     async def _ledger(self, calendar: str) -> tuple[list[Entry], str | None]:
         response = await self._call(calendar + LEDGER, "GET")

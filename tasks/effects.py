@@ -22,9 +22,8 @@ from prefect.context import TaskRunContext
 from prefect.events import emit_event
 from pydantic import BaseModel, ConfigDict
 
-from config.errors import ConfigError, TransientChannelError
+from config.errors import TransientChannelError
 from config.settings import get_settings
-from sandbox.peers import SandboxPeers
 
 
 class EffectKey(BaseModel):
@@ -106,11 +105,3 @@ def fault_point(key: EffectKey, when: str) -> None:
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.touch()
     os._exit(17)  # a hard crash: no finally blocks, no state reported, exactly like a killed worker
-
-
-def sandbox_peers() -> SandboxPeers:
-    """The peers behind the tasks. Live adapters replace these channel by channel."""
-    settings = get_settings()
-    if settings.mode != "sandbox":
-        raise ConfigError("mode=live is not available yet: phone, mail and calendars run on the sandbox")
-    return SandboxPeers(settings)

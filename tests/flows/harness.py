@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -21,6 +22,7 @@ from flows.models import CallbackRequest, CallbackResult, Reply
 from flows.replies import candidate_runs, deliver_reply
 from sandbox.ledger import Effect, Ledger
 from sandbox.stack import LocalStack
+from tasks.caldav import caldav
 
 
 class Harness:
@@ -29,6 +31,7 @@ class Harness:
         self.workdir = workdir
         self.behaviours = Path(stack.env["SECONDROUND_SANDBOX_BEHAVIOURS"])
         self.ledger = Ledger(Path(stack.env["SECONDROUND_STATE_DIR"]) / "sandbox")
+        self.rounds: dict[str, HiringRound] = {}
 
     def script(self, phone: str, calls: list[str]) -> None:
         scripts = yaml.safe_load(self.behaviours.read_text()) if self.behaviours.exists() else {}
@@ -38,9 +41,25 @@ class Harness:
 
     def round(self, data: dict[str, Any], calls: dict[str, list[str]]) -> HiringRound:
         round_ = parse_round(yaml.safe_dump(data))
+        self.rounds[round_.id] = round_
         for candidate in round_.candidates:
             self.script(candidate.phone, calls.get(candidate.id, []))
         return round_
+
+    def holds(self, round_id: str, candidate_id: str) -> list[str]:
+        """STATUS of each of her events on the round's staff and room calendars (Radicale)."""
+        round_, settings = self.rounds[round_id], self.stack.read_settings()
+        base = settings.caldav_url.rstrip("/")
+        urls = [f"{base}/staff-{s.id}/" for s in round_.staff] + [f"{base}/room-{r.id}/" for r in round_.rooms]
+        first = datetime.combine(round_.plan.dates.start, datetime.min.time(), timezone.utc) - timedelta(days=2)
+        last = datetime.combine(round_.plan.dates.end, datetime.min.time(), timezone.utc) + timedelta(days=2)
+
+        async def read() -> list[str]:
+            async with caldav(settings) as dav:
+                found = [e for url in urls for e in await dav.events(url, first, last)]
+            return [status for uid, status in found if uid.startswith(f"{round_id}.{candidate_id}.")]
+
+        return asyncio.run(read())
 
     async def start(self, round_: HiringRound, candidate_id: str, *, env: dict[str, str] | None = None) -> UUID:
         request = CallbackRequest(round=round_.details, candidate=round_.candidate(candidate_id))

@@ -122,8 +122,7 @@ def test_recovers_and_sends_nothing_twice(
     received = [f"{e.attempt}.{e.key.split('.')[-1]}" for e in effects if e.attempt == 1]
     assert received == ["1.call", "1.voicemail", "1.email", "1.sms"]
     assert sum(1 for e in effects if e.key.endswith(".0.confirmation")) == 1
-    holds = [h for h in harness.ledger.holds(round_id=ROUND) if h.candidate_id == cid]
-    assert len(holds) == 3 and all(h.status == "confirmed" for h in holds)
+    assert harness.holds(ROUND, cid) == ["CONFIRMED"] * 3
 
 
 def test_a_fresh_run_takes_over_from_a_crashed_one(recovered: dict[str, tuple[CallbackResult, UUID, UUID]]) -> None:

@@ -105,3 +105,57 @@ def test_prefect_yaml_declares_the_deployments(harness: Harness) -> None:
     assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 9 * * 1-5", "Europe/London")
     schema = deployments["candidate-callback"].parameter_openapi_schema
     assert "CallbackRequest" in str(schema) and "The candidate to call back" in str(schema)
+
+
+def test_a_calendar_that_refuses_us_rolls_back_every_hold_and_sends_no_call(harness: Harness) -> None:
+    """The saga: the room and one panel member are held, the other panel member's calendar
+    refuses us (another account's); every hold made is released, each slot tried fails the same
+    way, and she is released as "no slot" with the reason on her timeline, never called."""
+    data = round_data("saga", [candidate("una", day=9)])
+    base = harness.stack.env["SECONDROUND_CALDAV_URL"]
+    data["staff"][1]["calendar"] = base.replace("/secondround/", "/somebody-else/") + "tom/"
+    round_ = harness.round(data, {"una": ["answer-confirm"]})
+
+    async def play() -> Any:
+        run_id = await harness.start(round_, "una")
+        await harness.wait([run_id], timeout=240)
+        return await harness.result(run_id)
+
+    result = asyncio.run(play())
+    assert result.outcome is Outcome.no_slot
+    assert harness.holds("saga", "una") == []  # the room and Amara's holds were made, then released
+    held = [line for line in result.timeline if line.step.startswith("hold-") and "held" in line.detail]
+    released = [line for line in result.timeline if line.step.startswith("release-hold")]
+    assert held and len(released) == len(held)
+    failures = [line.detail for line in result.timeline if line.step.startswith("hold-failed")]
+    assert failures and all("check the CalDAV login" in f for f in failures)
+    assert [e.channel for e in harness.ledger.effects(round_id="saga") if e.channel == "call"] == []
+
+
+def test_a_declined_slot_goes_to_the_first_waitlisted_candidate_free_then(harness: Harness, tmp_path: Path) -> None:
+    people = [
+        candidate("amy", day=10),
+        candidate("bea", day=11, waitlist_rank=1),  # free another day: not offered
+        candidate("cai", day=10, waitlist_rank=2),
+    ]
+    data = round_data("wait", people)
+    harness.round(data, {"amy": ["answer-decline"], "bea": ["answer-confirm"], "cai": ["answer-confirm"]})
+    path = write_round(tmp_path, data)
+
+    async def play() -> dict[str, Any]:
+        await run_round(path)
+        runs: list[FlowRun] = []
+        for _ in range(240):
+            runs = await callback_runs("wait")
+            if len(runs) == 2:
+                break
+            await asyncio.sleep(1)
+        await harness.wait([r.id for r in runs], timeout=240)
+        return {r.name.split("@")[0]: await harness.result(r.id) for r in runs}
+
+    results = asyncio.run(play())
+    assert set(results) == {"amy", "cai"}
+    assert results["amy"].outcome is Outcome.declined
+    assert results["cai"].outcome is Outcome.confirmed and results["cai"].slot == results["amy"].slot
+    assert any("slot offered to Cai Test" in line.detail for line in results["amy"].timeline)
+    assert harness.holds("wait", "amy") == [] and harness.holds("wait", "cai") == ["CONFIRMED"] * 3

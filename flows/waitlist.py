@@ -1,0 +1,37 @@
+"""A released slot goes to the waitlist: the best-ranked waitlisted candidate who is free then
+gets her own candidate-callback run, holding that slot. Event: ``secondround.candidate.slot-offered``.
+
+Her run is created with the round's idempotency key for her, so she is started once whatever
+happens: if two slots are released at once and both pick her, the second finds her run (with
+the other slot) and offers its slot to the next one.
+"""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.deployments import arun_deployment
+
+from flows.deployments import CALLBACK, candidate_tag, round_tag
+from flows.models import CallbackRequest, Slot
+from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done
+
+
+@task(name="offer-to-waitlist", cache_policy=BY_BUSINESS_KEY, retries=3, retry_delay_seconds=5)
+async def offer_to_waitlist(key: EffectKey, *, request: CallbackRequest, slot: Slot) -> Done:
+    round_ = request.round
+    for candidate in request.waitlist:
+        if not any(w.start <= slot.start and slot.end <= w.end for w in candidate.interview_times):
+            continue
+        offer = CallbackRequest(round=round_, candidate=candidate, proposed=slot)
+        run = await arun_deployment(
+            CALLBACK,
+            parameters={"request": offer.model_dump(mode="json")},
+            idempotency_key=f"{round_.id}.{candidate.id}",
+            timeout=0,
+            as_subflow=False,
+            tags=["secondround", "waitlist", round_tag(round_.id), candidate_tag(round_.id, candidate.id)],
+        )
+        proposed = (run.parameters.get("request") or {}).get("proposed") or {}
+        if proposed and Slot.model_validate(proposed) == slot:  # ours (or ours before a crash)
+            return done(key, f"slot offered to {candidate.name} (waitlist)", event="slot-offered", to=candidate.id)
+    return done(key, "no one on the waitlist is free then")
