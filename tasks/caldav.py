@@ -181,9 +181,17 @@ class CalDav:
         return response.status in (200, 201, 204)
 
     async def delete_event(self, calendar: str, uid: str) -> None:
-        response = await self._call(f"{calendar}{_href(uid)}", "DELETE")
-        if response.status not in (200, 204, 404):
-            raise TerminalChannelError("calendar", f"DELETE {uid}: {response.status}")
+        """Delete the version we read (``If-Match``): one changed meanwhile is read again first."""
+        for _ in range(10):
+            found = await self.get_event(calendar, uid)
+            if found is None:
+                return
+            response = await self._call(f"{calendar}{_href(uid)}", "DELETE", "", {"If-Match": found[1]})
+            if response.status in (200, 204, 404):
+                return
+            if response.status != 412:
+                raise TerminalChannelError("calendar", f"DELETE {uid}: {response.status}")
+        raise TransientChannelError("calendar", f"{uid}: kept changing while we released it")
 
     async def hold(self, calendar: str, entry: Entry, *, summary: str, guard: timedelta) -> None:
         """Reserve, then write the tentative event. Raises ``Clash``; a replay changes nothing."""
