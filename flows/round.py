@@ -70,6 +70,8 @@ async def hiring_round(request: RoundRequest) -> list[StartedRun]:
         )
     logger.info("Round %s: %d candidate runs, %d waitlisted", round_.id, len(started), len(waitlist))
     await acreate_table_artifact(
-        key=f"round-{round_.id}", table=[s.model_dump() for s in started], description=f"{round_.name}: candidate runs"
+        key=f"round-{round_.id}",
+        table=[s.model_dump(mode="json") for s in started],
+        description=f"{round_.name}: candidate runs",
     )
     return started

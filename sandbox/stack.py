@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import IO, Any
 
 import httpx
-from prefect.settings import PREFECT_API_URL, PREFECT_HOME, temporary_settings
+from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, PREFECT_HOME, temporary_settings
 
 from config.settings import Settings
 from sandbox import radicale
@@ -225,7 +225,13 @@ class LocalStack(Peers):
 
     def client_settings(self) -> AbstractContextManager[object]:
         """Point this process's Prefect client at the stack."""
-        return temporary_settings(updates={PREFECT_API_URL: self.api_url, PREFECT_HOME: Path(self.env["PREFECT_HOME"])})
+        return temporary_settings(
+            updates={
+                PREFECT_API_URL: self.api_url,
+                PREFECT_HOME: Path(self.env["PREFECT_HOME"]),
+                PREFECT_CLIENT_MAX_RETRIES: 10,  # as the worker's runs: SQLite answers 503 while busy
+            }
+        )
 
     def _prefect(self, *args: str, log: str | None = None) -> subprocess.Popen[bytes]:
         return self._python("-m", "prefect", *args, log=log)
