@@ -78,6 +78,10 @@ class Settings(BaseSettings):
         default="",
         description="Sandbox only: '<step>:before' or '<step>:after' kills the flow process once, for crash tests",
     )
+    fault_refuse: str = Field(
+        default="",
+        description="Sandbox only: every effect whose step starts with this is refused for good (saga tests)",
+    )
 
     @model_validator(mode="after")
     def _secrets_are_real(self) -> Settings:
@@ -96,8 +100,8 @@ class Settings(BaseSettings):
         ]
         if missing:
             raise SettingsError("mode=live needs real values for: " + ", ".join(missing))
-        if self.fault_crash_at:
-            raise SettingsError("SECONDROUND_FAULT_CRASH_AT is for sandbox crash tests only")
+        if self.fault_crash_at or self.fault_refuse:
+            raise SettingsError("SECONDROUND_FAULT_CRASH_AT and _FAULT_REFUSE are for sandbox tests only")
         return self
 
     @property

@@ -22,7 +22,7 @@ from prefect.context import TaskRunContext
 from prefect.events import emit_event
 from pydantic import BaseModel, ConfigDict
 
-from config.errors import TransientChannelError
+from config.errors import TerminalChannelError, TransientChannelError
 from config.settings import get_settings
 
 
@@ -95,9 +95,14 @@ def done(key: EffectKey, detail: str, *, event: str | None = None, **payload: An
 
 
 def fault_point(key: EffectKey, when: str) -> None:
-    """Sandbox crash tests: kill this process once at ``<step>:<when>`` (``before``, ``after``, ``noted``)."""
+    """Sandbox fault tests: kill this process once at ``<step>:<when>`` (``before``, ``after``,
+    ``noted``), or refuse every effect whose step starts with ``fault_refuse``."""
     settings = get_settings()
-    if settings.mode != "sandbox" or settings.fault_crash_at != f"{key.step}:{when}":
+    if settings.mode != "sandbox":
+        return
+    if settings.fault_refuse and key.step.startswith(settings.fault_refuse) and when == "before":
+        raise TerminalChannelError("sandbox", f"{key.step} refused (SECONDROUND_FAULT_REFUSE)")
+    if settings.fault_crash_at != f"{key.step}:{when}":
         return
     marker = settings.state_dir / "faults" / f"{key}-{when}"  # once per effect, whichever run hits it
     if marker.exists():

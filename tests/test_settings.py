@@ -32,5 +32,5 @@ def test_live_with_real_secrets_keeps_them_secret(monkeypatch: pytest.MonkeyPatc
     settings = Settings()
     assert "tok-9f2c" not in repr(settings) and settings.twilio_auth_token.get_secret_value() == "tok-9f2c"
     monkeypatch.setenv("SECONDROUND_FAULT_CRASH_AT", "call:after")
-    with pytest.raises(SettingsError, match="crash tests only"):
+    with pytest.raises(SettingsError, match="for sandbox tests only"):
         Settings()
