@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from prefect.client.schemas.objects import FlowRun
+from prefect.deployments import arun_deployment
+
+from flows.models import CallbackRequest
+
 CALLBACK = "candidate-callback/candidate-callback"
 DEADLINE = "reply-deadline/reply-deadline"
 WORK_POOL = "secondround"
@@ -13,3 +18,17 @@ def round_tag(round_id: str) -> str:
 
 def candidate_tag(round_id: str, candidate_id: str) -> str:
     return f"candidate:{round_id}.{candidate_id}"
+
+
+async def start_callback(request: CallbackRequest, *, tags: tuple[str, ...] = ()) -> FlowRun:
+    """Her candidate-callback run, created once per round and candidate (the idempotency key):
+    asking again returns the run that exists."""
+    round_id, candidate_id = request.round.id, request.candidate.id
+    return await arun_deployment(
+        CALLBACK,
+        parameters={"request": request.model_dump(mode="json")},
+        idempotency_key=f"{round_id}.{candidate_id}",
+        timeout=0,
+        as_subflow=False,
+        tags=["secondround", *tags, round_tag(round_id), candidate_tag(round_id, candidate_id)],
+    )

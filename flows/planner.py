@@ -147,7 +147,7 @@ class _State:
             return None
         return next((r for r in self.rooms_ok[c] if not self.room_occ[r] & mask), None)
 
-    def place(self, c: int, *, rng: random.Random | None = None) -> bool:
+    def place(self, c: int, rng: random.Random) -> bool:
         """Seat candidate ``c`` at her best feasible option; False if none is left."""
         best = None
         for option in self.m.options[c]:
@@ -155,11 +155,9 @@ class _State:
             if room is None:
                 continue
             load = max(self.load[s][option.day] for s in self.panels[c])
-            key = (option.rank // 1000, load, option.rank, rng.random() if rng else 0.0)
+            key = (option.rank // 1000, load, option.rank, rng.random())
             if best is None or key < best[0]:
                 best = (key, option, room)
-            if rng is None and load == 0:
-                break  # her preferred window, nobody on her panel busy that day: take it
         if best is None:
             return False
         self._set(c, best[1], best[2])
@@ -185,7 +183,7 @@ class _State:
                     self._set(v, *seat)
                     continue
                 self._set(u, option, room)
-                if self.place(v, rng=rng):
+                if self.place(v, rng):
                     return 1
                 if rng.random() < sideways:
                     return 0
@@ -240,7 +238,7 @@ class _State:
         if room is not None:
             self._set(u, option, room)
         for v in sorted(out, key=lambda v: (len(self.m.options[v]), rng.random())):
-            self.place(v, rng=rng)
+            self.place(v, rng)
 
     def fill(self, waiting: set[int], rng: random.Random | None = None) -> None:
         """Seat as many of ``waiting`` as fit: whoever has the fewest seats left goes first, at the

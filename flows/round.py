@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_table_artifact
-from prefect.deployments import arun_deployment
 from pydantic import BaseModel, Field
 
 from config.loading import load_round
 from config.round import Candidate, RoundDetails
-from flows.deployments import CALLBACK, candidate_tag, round_tag
+from flows.deployments import start_callback
 from flows.models import CallbackRequest, Slot, StartedRun
 from flows.slots import plan_round, round_calendars, search_window
 from tasks.calendars import calendar_urls, find_busy
@@ -49,14 +48,7 @@ async def hiring_round(request: RoundRequest) -> list[StartedRun]:
         callback = CallbackRequest(
             round=details, candidate=candidate, proposed=planned.get(candidate.id), waitlist=waitlist
         )
-        run = await arun_deployment(
-            CALLBACK,
-            parameters={"request": callback.model_dump(mode="json")},
-            idempotency_key=f"{round_.id}.{candidate.id}",
-            timeout=0,
-            as_subflow=False,
-            tags=["secondround", round_tag(round_.id), candidate_tag(round_.id, candidate.id)],
-        )
+        run = await start_callback(callback)
         state = run.state.name if run.state else "unknown"
         slot = planned.get(candidate.id)
         started.append(

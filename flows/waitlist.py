@@ -9,9 +9,8 @@ the other slot) and offers its slot to the next one.
 from __future__ import annotations
 
 from prefect import task
-from prefect.deployments import arun_deployment
 
-from flows.deployments import CALLBACK, candidate_tag, round_tag
+from flows.deployments import start_callback
 from flows.models import CallbackRequest, Slot
 from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done
 
@@ -23,14 +22,7 @@ async def offer_to_waitlist(key: EffectKey, *, request: CallbackRequest, slot: S
         if not any(w.start <= slot.start and slot.end <= w.end for w in candidate.interview_times):
             continue
         offer = CallbackRequest(round=round_, candidate=candidate, proposed=slot)
-        run = await arun_deployment(
-            CALLBACK,
-            parameters={"request": offer.model_dump(mode="json")},
-            idempotency_key=f"{round_.id}.{candidate.id}",
-            timeout=0,
-            as_subflow=False,
-            tags=["secondround", "waitlist", round_tag(round_.id), candidate_tag(round_.id, candidate.id)],
-        )
+        run = await start_callback(offer, tags=("waitlist",))
         proposed = (run.parameters.get("request") or {}).get("proposed") or {}
         if proposed and Slot.model_validate(proposed) == slot:  # ours (or ours before a crash)
             return done(key, f"slot offered to {candidate.name} (waitlist)", event="slot-offered", to=candidate.id)
