@@ -45,13 +45,11 @@ bench-mail: install
 	PYTHONPATH=. $(BIN)/python -m bench.mail
 
 bench-planner: install
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r bench/requirements-bench.lock
 	PYTHONPATH=. $(BIN)/python -m bench.planner
 
 # Re-pin after changing dependencies in pyproject.toml (needs uv: pip install uv).
 lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --no-header -o requirements.lock
-	uv pip compile pyproject.toml --extra dev --extra bench --python-version 3.11 --generate-hashes --no-header -o bench/requirements-bench.lock
 
 clean:
 	rm -rf $(VENV) tools/prism/node_modules .secondround .mypy_cache .ruff_cache .pytest_cache

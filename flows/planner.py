@@ -3,12 +3,13 @@
 Each candidate needs her panel (everyone on it free, buffer included, under a per-person daily
 cap) and a room big enough, for the plan's duration, inside one of her interview free times, on
 a working day of the plan. The planner maximises, in this order: candidates scheduled, their
-preferred times (earlier windows first, earlier starts first), an even staff load.
+preferred times (earlier windows first, earlier starts first); the greedy pass also spreads a
+panel's load over the days where that costs nothing else.
 
-How: a greedy pass seats the most constrained candidates first; then a large-neighbourhood
-search frees the interviews of one or two random days and re-seats everyone it can (the freed
-and the unseated, most constrained first, ties broken at random), keeping the change unless
-fewer are seated. Resources are bitsets over a grid of cells, so a check is a few integer ANDs.
+How: a greedy pass (``flows/seating.py``) seats the most constrained candidates first; then
+OR-Tools CP-SAT improves it under a time budget (``flows/cpsat.py``): a small round as one exact
+model, a large one day by day (a day at a time freed and re-seated exactly, the other days kept),
+each step starting from the seats it has. Time is a grid of cells (half hours by default).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from zoneinfo import ZoneInfo
+
+from flows.seating import Seating
 
 Intervals = Sequence[tuple[datetime, datetime]]
 
@@ -120,174 +123,9 @@ class Model:
         return sorted(found.values(), key=lambda o: o.rank)
 
 
-class _State:
-    def __init__(self, model: Model) -> None:
-        self.m = model
-        self.staff_occ = list(model.busy_staff)
-        self.room_occ = list(model.busy_rooms)
-        self.load = [[0] * len(model.p.days) for _ in model.staff]
-        self.seat: list[tuple[Option, int] | None] = [None] * len(model.p.needs)
-        self.on_day: list[set[int]] = [set() for _ in model.p.days]
-        self.panels = [[model.staff_index[s] for s in n.panel] for n in model.p.needs]
-        self.panel_sets = [frozenset(p) for p in self.panels]
-        self.rooms_ok = [
-            [i for i, r in enumerate(model.room_ids) if model.p.rooms[r][0] >= n.room_capacity] for n in model.p.needs
-        ]
-
-    def seated(self) -> int:
-        return sum(s is not None for s in self.seat)
-
-    def penalty(self) -> int:
-        return sum(s[0].rank for s in self.seat if s is not None)
-
-    def fits(self, c: int, option: Option) -> int | None:
-        """The room she would get at ``option``, or None if someone or something is in the way."""
-        mask, day, cap = option.mask, option.day, self.m.p.daily_cap
-        if any(self.staff_occ[s] & mask or self.load[s][day] >= cap for s in self.panels[c]):
-            return None
-        return next((r for r in self.rooms_ok[c] if not self.room_occ[r] & mask), None)
-
-    def place(self, c: int, rng: random.Random) -> bool:
-        """Seat candidate ``c`` at her best feasible option; False if none is left."""
-        best = None
-        for option in self.m.options[c]:
-            room = self.fits(c, option)
-            if room is None:
-                continue
-            load = max(self.load[s][option.day] for s in self.panels[c])
-            key = (option.rank // 1000, load, option.rank, rng.random())
-            if best is None or key < best[0]:
-                best = (key, option, room)
-        if best is None:
-            return False
-        self._set(c, best[1], best[2])
-        return True
-
-    def eject(self, u: int, rng: random.Random, *, sideways: float) -> int:
-        """Seat the unseated ``u`` by moving one candidate out of her way: +1 if the other finds
-        another seat, 0 for a sideways swap (kept with probability ``sideways``), else undone."""
-        panel = self.panel_sets[u]
-        for option in self.m.options[u]:
-            rivals = [
-                v
-                for v in self.on_day[option.day]
-                if panel & self.panel_sets[v] or option.mask & self.seat[v][0].mask  # type: ignore[index]
-            ]
-            rng.shuffle(rivals)
-            for v in rivals:
-                seat = self.seat[v]
-                assert seat is not None
-                self.unseat(v)
-                room = self.fits(u, option)
-                if room is None:
-                    self._set(v, *seat)
-                    continue
-                self._set(u, option, room)
-                if self.place(v, rng):
-                    return 1
-                if rng.random() < sideways:
-                    return 0
-                self.unseat(u)
-                self._set(v, *seat)
-        return -1
-
-    def _set(self, c: int, option: Option, room: int) -> None:
-        for s in self.panels[c]:
-            self.staff_occ[s] |= option.mask
-            self.load[s][option.day] += 1
-        self.room_occ[room] |= option.mask
-        self.seat[c] = (option, room)
-        self.on_day[option.day].add(c)
-
-    def unseat(self, c: int) -> None:
-        seat = self.seat[c]
-        if seat is None:
-            return
-        option, room = seat
-        for s in self.panels[c]:
-            self.staff_occ[s] &= ~option.mask
-            self.load[s][option.day] -= 1
-        self.room_occ[room] &= ~option.mask
-        self.seat[c] = None
-        self.on_day[option.day].discard(c)
-
-    def kick(self, u: int, rng: random.Random) -> None:
-        """Seat ``u`` at a random option by unseating whoever is in the way, then re-seat them
-        wherever they fit: the count may drop; the caller decides whether to keep it."""
-        options = self.m.options[u]
-        if not options:
-            return
-        option = rng.choice(options)
-        mask, day, cap = option.mask, option.day, self.m.p.daily_cap
-        panel = self.panel_sets[u]
-        sharing = [v for v in self.on_day[day] if panel & self.panel_sets[v]]
-        out = {v for v in sharing if self.seat[v][0].mask & mask}  # type: ignore[index]
-        for s in self.panels[u]:
-            left = [v for v in sharing if v not in out and s in self.panel_sets[v]]
-            if len(left) >= cap:
-                out.add(rng.choice(left))
-        for v in out:
-            self.unseat(v)
-        if self.fits(u, option) is None:  # every room taken then: free one
-            rivals = [v for v in self.on_day[day] if self.seat[v][0].mask & mask]  # type: ignore[index]
-            if rivals:
-                victim = rng.choice(rivals)
-                self.unseat(victim)
-                out.add(victim)
-        room = self.fits(u, option)
-        if room is not None:
-            self._set(u, option, room)
-        for v in sorted(out, key=lambda v: (len(self.m.options[v]), rng.random())):
-            self.place(v, rng)
-
-    def fill(self, waiting: set[int], rng: random.Random | None = None) -> None:
-        """Seat as many of ``waiting`` as fit: whoever has the fewest seats left goes first, at the
-        seat that takes the fewest seats away from those still waiting (then her preference)."""
-        feasible = {c: [o for o in self.m.options[c] if self.fits(c, o) is not None] for c in waiting}
-        while feasible:
-            c = min(feasible, key=lambda c: (len(feasible[c]), rng.random() if rng else c))
-            choices = [o for o in feasible.pop(c) if self.fits(c, o) is not None]
-            if not choices:
-                continue
-            near = [v for v in feasible if self.panel_sets[v] & self.panel_sets[c]]
-
-            def cost(o: Option, near: list[int] = near, c: int = c) -> tuple[int, int, int, int]:
-                lost = sum(1 for v in near for x in feasible[v] if x.day == o.day and x.mask & o.mask)
-                load = max(self.load[s][o.day] for s in self.panels[c])
-                return lost, o.rank // 1000, load, o.rank
-
-            option = min(choices, key=cost)
-            room = self.fits(c, option)
-            assert room is not None
-            self._set(c, option, room)
-            for v in near:
-                feasible[v] = [o for o in feasible[v] if o.day != option.day or self.fits(v, o) is not None]
-
-    def sweep(self, rng: random.Random, *, tries: int = 20) -> None:
-        """Try to seat some unseated candidates by ejection."""
-        unseated = [c for c, s in enumerate(self.seat) if s is None and self.m.options[c]]
-        rng.shuffle(unseated)
-        for u in unseated[:tries]:
-            if self.seat[u] is None:
-                self.eject(u, rng, sideways=0.3)
-
-    def reseat_days(self, rng: random.Random, by_day: list[list[int]]) -> None:
-        """Free one or two days and re-seat everyone who can come then, most constrained first."""
-        days = rng.sample(range(len(self.on_day)), k=min(len(self.on_day), rng.choice((1, 2))))
-        for day in days:
-            for c in list(self.on_day[day]):
-                self.unseat(c)
-        self.fill({c for d in days for c in by_day[d] if self.seat[c] is None}, rng)
-
-    def snapshot(self) -> list[tuple[Option, int] | None]:
-        return list(self.seat)
-
-    def restore(self, seats: list[tuple[Option, int] | None]) -> None:
-        for c in range(len(self.seat)):
-            self.unseat(c)
-        for c, seat in enumerate(seats):
-            if seat is not None:
-                self._set(c, *seat)
+WHOLE_ROUND_OPTIONS = 3000  # above this many (candidate, start) pairs one model is too slow: day by day
+DAY_SECONDS = 0.3  # long enough for CP-SAT to settle one day of a 1,000-candidate round on one core
+PREFERENCE_SHARE = 0.1  # of a day-by-day budget, kept for preferences once the seats are counted
 
 
 def greedy(problem: Problem) -> Plan:
@@ -295,42 +133,58 @@ def greedy(problem: Problem) -> Plan:
     return plan(problem, seconds=0.0)
 
 
-def plan(problem: Problem, *, seconds: float = 1.5, seed: int = 0) -> Plan:
+def plan(problem: Problem, *, seconds: float = 2.0, seed: int = 0, by_day: bool | None = None) -> Plan:
+    """The best seating found in about ``seconds`` (``by_day``: force or forbid day-by-day search)."""
     began = time.perf_counter()
     model = Model(problem)
-    state = _State(model)
-    state.fill(set(range(len(problem.needs))))
-    rng, iterations = random.Random(seed), 0
-    by_day: list[list[int]] = [[] for _ in problem.days]
-    for c, options in enumerate(model.options):
-        for day in {o.day for o in options}:
-            by_day[day].append(c)
-    current = best = (state.seated(), -state.penalty())
-    best_seats, ceiling = state.snapshot(), sum(1 for o in model.options if o)
-    while time.perf_counter() - began < seconds and best[0] < ceiling:
-        iterations += 1
-        before = state.snapshot()
-        step = iterations % 8
-        if step == 0:
-            state.reseat_days(rng, by_day)
-        elif step < 4:
-            state.sweep(rng)
-        else:
-            for u in rng.sample(range(len(problem.needs)), k=min(5, len(problem.needs))):
-                if state.seat[u] is None:
-                    state.kick(u, rng)
-        score = (state.seated(), -state.penalty())
-        # equal seats with worse preferences now and then: a sideways step out of a local optimum
-        if score >= current or (score[0] >= current[0] - 1 and rng.random() < 0.1):
-            current = score
-            if score > best:
-                best, best_seats = score, state.snapshot()
-        else:
-            state.restore(before)
-    state.restore(best_seats)
+    seating = Seating(model)
+    seating.fill(set(range(len(problem.needs))))
+    steps, everyone = 0, sum(1 for o in model.options if o)
+    if seating.seated() < everyone and seconds > 0:
+        if by_day is None:
+            by_day = sum(len(o) for o in model.options) > WHOLE_ROUND_OPTIONS
+        search = _day_by_day if by_day else _whole_round
+        steps = search(seating, until=began + seconds - min(0.15, seconds / 10), seed=seed)  # time to hand back
     seats = {
         problem.needs[c].id: (model.origin + seat[0].start * problem.grid, model.room_ids[seat[1]])
-        for c, seat in enumerate(state.seat)
+        for c, seat in enumerate(seating.seat)
         if seat is not None
     }
-    return Plan(seats=seats, seconds=time.perf_counter() - began, iterations=iterations)
+    return Plan(seats=seats, seconds=time.perf_counter() - began, iterations=steps)
+
+
+def _whole_round(seating: Seating, *, until: float, seed: int) -> int:
+    from flows import cpsat  # OR-Tools takes most of a second to import: only when there is a search
+
+    every = range(len(seating.m.p.days))
+    for prefer in (False, True):
+        left = until - time.perf_counter()
+        if left > 0.05:
+            # eight workers even on two cores and the fuller LP: on the 200-candidate bench round
+            # this found the optimum in 1.3-1.8 s, where two workers often ran out of time
+            cpsat.improve(seating, every, seconds=left, prefer=prefer, workers=8, seed=seed, linearization=2)
+    return 2
+
+
+def _day_by_day(seating: Seating, *, until: float, seed: int) -> int:
+    from flows import cpsat
+
+    days, options = len(seating.m.p.days), seating.m.options
+    everyone = sum(1 for o in options if o)
+    rng, steps = random.Random(seed), 0
+    counting_until = until - PREFERENCE_SHARE * (until - time.perf_counter())
+    while time.perf_counter() < counting_until and seating.seated() < everyone:
+        waiting = [1] * days  # a day where more of the unseated could come is likelier to gain
+        for c, seat in enumerate(seating.seat):
+            for day in {o.day for o in options[c]} if seat is None else ():
+                waiting[day] += 1
+        day = rng.choices(range(days), weights=waiting)[0]
+        left = min(DAY_SECONDS, counting_until - time.perf_counter())
+        cpsat.improve(seating, (day,), seconds=left, prefer=False, seed=steps)
+        steps += 1
+    for day in range(days):  # the seats-only steps took any start that fitted: now the preferred ones
+        share = (until - time.perf_counter()) / (days - day)
+        if share > 0.01:
+            cpsat.improve(seating, (day,), seconds=share, prefer=True, seed=steps)
+            steps += 1
+    return steps

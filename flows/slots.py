@@ -52,7 +52,7 @@ def is_free(round_: RoundDetails, slot: Slot, busy: Mapping[str, Intervals]) -> 
 
 
 def plan_round(
-    round_: RoundDetails, candidates: Sequence[Candidate], busy: Mapping[str, Intervals], *, seconds: float = 1.5
+    round_: RoundDetails, candidates: Sequence[Candidate], busy: Mapping[str, Intervals], *, seconds: float = 2.0
 ) -> dict[str, Slot]:
     """A slot for as many of ``candidates`` as fit, chosen together."""
     p = round_.plan

@@ -28,7 +28,8 @@ def at(day: date, hour: float) -> datetime:
     return datetime.combine(day, clock(int(hour), int(hour % 1 * 60)), ZONE).astimezone(ZoneInfo("UTC"))
 
 
-def instance(candidates: int, staff: int, rooms: int, *, seed: int = 7) -> Problem:
+def instance(candidates: int, staff: int, rooms: int, *, seed: int = 7, mixed_rooms: bool = False) -> Problem:
+    """``mixed_rooms``: rooms of 2, 4 and 8 seats, some booked at times, and candidates needing 1-6."""
     rng = random.Random(seed)
     people = [f"s{i:02d}" for i in range(staff)]
     busy: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
@@ -46,9 +47,15 @@ def instance(candidates: int, staff: int, rooms: int, *, seed: int = 7) -> Probl
         for _ in range(rng.choice((1, 2, 2, 3))):
             day, start = rng.choice(DAYS), rng.choice([9, 9, 9, 10, 11, 12, 13])  # half days and whole days
             windows.append((at(day, start), at(day, min(start + rng.choice([3, 4, 5, 8.5]), 17.5))))
-        needs.append(
-            Need(id=f"c{c:04d}", panel=tuple(rng.sample(people, rng.choice((2, 2, 3)))), windows=tuple(windows))
-        )
+        panel = tuple(rng.sample(people, rng.choice((2, 2, 3))))
+        seats = rng.choice((1, 1, 2, 3, 6)) if mixed_rooms else 1
+        needs.append(Need(id=f"c{c:04d}", panel=panel, windows=tuple(windows), room_capacity=seats))
+    places: dict[str, tuple[int, tuple[tuple[datetime, datetime], ...]]] = {f"r{i:02d}": (4, ()) for i in range(rooms)}
+    if mixed_rooms:
+        places = {
+            f"r{i:02d}": ((2, 4, 8)[i % 3], tuple((at(d, 12), at(d, 14)) for d in DAYS[i % 2 :: 2]))
+            for i in range(rooms)
+        }
     return Problem(
         zone="Europe/Berlin",
         days=DAYS,
@@ -56,7 +63,7 @@ def instance(candidates: int, staff: int, rooms: int, *, seed: int = 7) -> Probl
         buffer=timedelta(minutes=30),
         needs=tuple(needs),
         staff_busy=dict(busy),
-        rooms={f"r{i:02d}": (4, ()) for i in range(rooms)},
+        rooms=places,
         day_start=clock(9),
         day_end=clock(17, 30),
         daily_cap=3,
@@ -75,6 +82,8 @@ def check(problem: Problem, result: Plan) -> None:
         assert local.date() in problem.days and problem.day_start <= local.time(), cid
         assert end.astimezone(ZONE).time() <= problem.day_end, cid
         assert problem.rooms[room][0] >= need.room_capacity, cid
+        for b0, b1 in problem.rooms[room][1]:
+            assert not (b0 - problem.buffer < end and start < b1 + problem.buffer), (cid, room)
         for person in need.panel:
             for b0, b1 in problem.staff_busy.get(person, ()):
                 assert not (b0 - problem.buffer < end and start < b1 + problem.buffer), (cid, person)
