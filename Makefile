@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install prism demo test lint lock clean bench-pacing bench-mail bench-planner
+.PHONY: install prism browser demo test lint lock clean bench-pacing bench-mail bench-planner bench-replies
 
 install: $(STAMP)
 
@@ -26,10 +26,26 @@ $(PRISM_STAMP): tools/prism/package-lock.json
 	cd tools/prism && npm ci --no-audit --no-fund --loglevel=error
 	@touch $(PRISM_STAMP)
 
+# The candidate page's browser test: Debian's chromium, driven by Playwright (no browser download),
+# and axe-core (pinned by tools/axe/package-lock.json). Debian's chromium follows its security
+# updates, so it is not pinned; tests/browser records the version it ran.
+AXE_STAMP := tools/axe/node_modules/.installed-$(shell cksum < tools/axe/package-lock.json | cut -d' ' -f1)
+CHROMIUM ?= /usr/bin/chromium
+
+browser: $(AXE_STAMP) $(CHROMIUM)
+
+$(CHROMIUM):
+	@[ "$$(id -u)" = 0 ] || { echo "the browser test needs Debian's chromium: sudo apt-get install chromium"; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+
+$(AXE_STAMP): tools/axe/package-lock.json
+	cd tools/axe && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(AXE_STAMP)
+
 demo: install
 	$(BIN)/python -m sandbox.demo $(ARGS)
 
-test: install prism
+test: install prism browser
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: install
@@ -44,6 +60,9 @@ bench-pacing: install
 bench-mail: install
 	PYTHONPATH=. $(BIN)/python -m bench.mail
 
+bench-replies: install
+	PYTHONPATH=. $(BIN)/python -m bench.replies
+
 bench-planner: install
 	PYTHONPATH=. $(BIN)/python -m bench.planner
 
@@ -52,4 +71,4 @@ lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --no-header -o requirements.lock
 
 clean:
-	rm -rf $(VENV) tools/prism/node_modules .secondround .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) tools/prism/node_modules tools/axe/node_modules .secondround .mypy_cache .ruff_cache .pytest_cache

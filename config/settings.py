@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     )
     public_base_url: str = Field(default="http://127.0.0.1:8000", description="Where Twilio and links reach web/")
     link_signing_key: SecretStr = Field(default=SecretStr("sandbox"), description="Signs confirm links")
+    recruiter_api_token: SecretStr = Field(
+        default=SecretStr("sandbox"), description="Bearer token for recording a reply through web/ (recruiters)"
+    )
 
     twilio_account_sid: str = ""
     twilio_auth_token: SecretStr = SecretStr("")
@@ -95,6 +98,7 @@ class Settings(BaseSettings):
                 ("SECONDROUND_TWILIO_FROM_NUMBER", self.twilio_from_number),
                 ("SECONDROUND_SMTP_PASSWORD", self.smtp_password.get_secret_value()),
                 ("SECONDROUND_LINK_SIGNING_KEY", self.link_signing_key.get_secret_value()),
+                ("SECONDROUND_RECRUITER_API_TOKEN", self.recruiter_api_token.get_secret_value()),
             )
             if value.strip().lower() in _PLACEHOLDERS
         ]

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from config.settings import get_settings
 from flows.deadline import arm_deadline
 from flows.decisions import decision_on_call, leaves_voicemail, outcome_of, reply_due
-from flows.deployments import candidate_tag, round_tag
+from flows.deployments import candidate_tag, phone_tag, round_tag
 from flows.logistics import arrange_logistics
 from flows.messages import context, render, render_email
 from flows.models import (
@@ -38,7 +38,7 @@ from flows.models import (
     ReplyChannel,
     Slot,
 )
-from flows.replies import inbox
+from flows.replies import inbox, share_slot
 from flows.settle import alert_recruiter, settle
 from flows.timeline import Timeline
 from flows.windows import next_call_time
@@ -64,13 +64,14 @@ async def candidate_callback(request: CallbackRequest) -> CallbackResult:
         return CallbackResult(
             round_id=round_.id, candidate_id=candidate.id, outcome=Outcome.duplicate, owner_run_id=claim.owner
         )
-    await _tag(run_id, round_.id, candidate.id)
+    await _tag(run_id, round_.id, candidate.id, phone=candidate.phone)
     timeline = Timeline(round_, candidate)
 
     booking = await arrange_logistics(request)
     timeline.add(*booking.lines)
     if booking.slot is None:
         return await settle(request, booking, None, timeline, outcome=Outcome.no_slot, attempts=0)
+    await share_slot(run_id, booking.slot)
 
     reply: Reply | None = None
     attempt = 0
@@ -206,9 +207,9 @@ async def record_reply(key: EffectKey, *, reply: Reply, run_id: str) -> Recorded
     return RecordedReply(**line.model_dump(), reply=reply)
 
 
-async def _tag(run_id: str, round_id: str, candidate_id: str) -> None:
+async def _tag(run_id: str, round_id: str, candidate_id: str, *, phone: str) -> None:
     """Tag the run even when started by hand, so replies and monitors can find it."""
-    wanted = {round_tag(round_id), candidate_tag(round_id, candidate_id), "secondround"}
+    wanted = {round_tag(round_id), candidate_tag(round_id, candidate_id), phone_tag(phone), "secondround"}
     current = set(flow_run.get_tags())
     if not wanted <= current:
         async with get_client() as client:

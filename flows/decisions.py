@@ -33,4 +33,6 @@ def outcome_of(reply: Reply | None) -> Outcome:
         return Outcome.confirmed
     if reply is not None and reply.decision is Decision.decline:
         return Outcome.declined
+    if reply is not None and reply.decision is Decision.another_time:
+        return Outcome.rescheduling
     return Outcome.released

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import arun_deployment
 
@@ -20,6 +22,11 @@ def candidate_tag(round_id: str, candidate_id: str) -> str:
     return f"candidate:{round_id}.{candidate_id}"
 
 
+def phone_tag(phone: str) -> str:
+    """Finds her runs from a text or a call back; a digest, so no number shows in the UI."""
+    return "phone:" + hashlib.sha256(phone.encode()).hexdigest()[:16]
+
+
 async def start_callback(request: CallbackRequest, *, tags: tuple[str, ...] = ()) -> FlowRun:
     """Her candidate-callback run, created once per round and candidate (the idempotency key):
     asking again returns the run that exists."""
@@ -30,5 +37,11 @@ async def start_callback(request: CallbackRequest, *, tags: tuple[str, ...] = ()
         idempotency_key=f"{round_id}.{candidate_id}",
         timeout=0,
         as_subflow=False,
-        tags=["secondround", *tags, round_tag(round_id), candidate_tag(round_id, candidate_id)],
+        tags=[
+            "secondround",
+            *tags,
+            round_tag(round_id),
+            candidate_tag(round_id, candidate_id),
+            phone_tag(request.candidate.phone),
+        ],
     )

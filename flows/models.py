@@ -19,6 +19,7 @@ from tasks.effects import Done
 class Decision(StrEnum):
     confirm = "confirm"
     decline = "decline"
+    another_time = "another_time"
     no_reply = "no_reply"
 
 
@@ -35,14 +36,17 @@ class Reply(RunInput):
 
     decision: Decision = Field(description="What the candidate decided (no_reply: she has not answered yet)")
     channel: ReplyChannel = Field(default=ReplyChannel.recruiter, description="How the answer reached us")
-    preferred_time: str = Field(default="", description="An alternative time she proposed, if any")
+    preferred_time: str = Field(
+        default="", max_length=500, description="Times that would suit her instead (with another_time)"
+    )
     enthusiasm: int | None = Field(default=None, ge=1, le=5, description="Recruiter's impression, 1 to 5")
-    notes: str = Field(default="", description="Anything the recruiter wants on record")
+    notes: str = Field(default="", max_length=2000, description="Anything the recruiter wants on record")
 
 
 class Outcome(StrEnum):
     confirmed = "confirmed"
     declined = "declined"
+    rescheduling = "rescheduling"
     released = "released"
     no_slot = "no-slot"
     duplicate = "duplicate"

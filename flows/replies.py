@@ -11,9 +11,12 @@ inbox and a stored answer wins. A run that has decided is never resumed: a late 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
+from dataclasses import dataclass
 from uuid import UUID, uuid4
 
+import httpx
 from prefect import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 from prefect.client.schemas.objects import FlowRun
@@ -22,19 +25,68 @@ from prefect.exceptions import NotPausedError, PrefectHTTPStatusError
 from prefect.flow_runs import aresume_flow_run
 
 from config.errors import NoWaitingRunError
-from flows.deployments import candidate_tag
-from flows.models import Decision, Reply
+from flows.deployments import candidate_tag, phone_tag
+from flows.models import CallbackRequest, Decision, Reply, Slot
 
 INBOX = "inbox-"
+SLOT = "slot"
 
 
 async def candidate_runs(round_id: str, candidate_id: str) -> list[FlowRun]:
+    return await _runs_tagged(candidate_tag(round_id, candidate_id))
+
+
+async def _runs_tagged(tag: str) -> list[FlowRun]:
     async with get_client() as client:
         return await client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[candidate_tag(round_id, candidate_id)])),
+            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[tag])),
             sort=FlowRunSort.START_TIME_DESC,
             limit=50,
         )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a candidate stands, for her page: her run's request, its slot, whether it waits."""
+
+    request: CallbackRequest
+    slot: Slot | None
+    run: FlowRun
+
+    @property
+    def decided(self) -> bool:
+        return self.run.state is not None and self.run.state.is_final()
+
+
+async def standing(round_id: str, candidate_id: str) -> Standing | None:
+    """Her newest run with its request and held slot; None if she has no run."""
+    runs = await candidate_runs(round_id, candidate_id)
+    return await _standing(runs[0]) if runs else None
+
+
+async def standing_by_phone(phone: str) -> Standing | None:
+    """The candidate texting or calling from ``phone``: her active run first, else her newest."""
+    runs = await _runs_tagged(phone_tag(phone))
+    active = [r for r in runs if r.state is not None and not r.state.is_final()]
+    return await _standing((active or runs)[0]) if runs else None
+
+
+async def _standing(run: FlowRun) -> Standing:
+    request = CallbackRequest.model_validate(run.parameters["request"])
+    async with get_client() as client:
+        stored = await client.filter_flow_run_input(run.id, key_prefix=SLOT, limit=1, exclude_keys=set())
+    slot = Slot.model_validate_json(stored[0].value) if stored else None
+    return Standing(request=request, slot=slot, run=run)
+
+
+async def share_slot(run_id: str, slot: Slot) -> None:
+    """Put her held slot where the inbound service finds it for her page; once (replays find it)."""
+    async with get_client() as client:
+        try:
+            await client.create_flow_run_input(UUID(run_id), key=SLOT, value=slot.model_dump_json())
+        except httpx.HTTPStatusError as error:
+            if error.response.status_code != 409:
+                raise
 
 
 def _waiting(run: FlowRun) -> bool:
@@ -51,13 +103,21 @@ async def _active_run(round_id: str, candidate_id: str) -> FlowRun:
     return active
 
 
-async def deliver_reply(round_id: str, candidate_id: str, reply: Reply, *, patience: float = 60.0) -> str:
-    """Store ``reply`` on her active run, then resume it at its next wait; returns the run id."""
+async def deliver_reply(
+    round_id: str, candidate_id: str, reply: Reply, *, patience: float = 60.0, key: str | None = None
+) -> str:
+    """Store ``reply`` on her active run, then resume it at its next wait; returns the run id.
+    With ``key`` (the inbound service's), delivering the same reply twice stores it once."""
     if reply.decision is Decision.no_reply:
         raise ValueError("only a decision is delivered; 'no reply' is the deadline's")
     run = await _active_run(round_id, candidate_id)
+    name = hashlib.sha256(key.encode()).hexdigest()[:32] if key else uuid4().hex
     async with get_client() as client:
-        await client.create_flow_run_input(run.id, key=f"{INBOX}{uuid4().hex}", value=reply.model_dump_json())
+        try:
+            await client.create_flow_run_input(run.id, key=f"{INBOX}{name}", value=reply.model_dump_json())
+        except httpx.HTTPStatusError as error:
+            if error.response.status_code != 409:  # 409: stored by an earlier try of this delivery
+                raise
         give_up = time.monotonic() + patience
         while time.monotonic() < give_up:
             run = await client.read_flow_run(run.id)

@@ -47,7 +47,8 @@ async def settle(
         timeline.add(*await _confirm(request, booking))
     else:
         cancels = any(line.step == "confirmation" for line in timeline.lines)  # an invite is in her calendar
-        timeline.add(*await _release(request, booking, outcome, cancels=cancels))
+        wish = reply.preferred_time if reply is not None else ""
+        timeline.add(*await _release(request, booking, outcome, cancels=cancels, wish=wish))
     line = await record_outcome(_key(request, "outcome"), outcome=outcome, attempts=attempts)
     timeline.add(line)
     await timeline.publish(outcome.value)
@@ -85,10 +86,13 @@ async def _confirm(request: CallbackRequest, booking: Booking) -> list[Done]:
     return lines + await _alert_refusals(request, lines)
 
 
-async def _release(request: CallbackRequest, booking: Booking, outcome: Outcome, *, cancels: bool) -> list[Done]:
+async def _release(
+    request: CallbackRequest, booking: Booking, outcome: Outcome, *, cancels: bool, wish: str = ""
+) -> list[Done]:
     round_, candidate = request.round, request.candidate
     reason = {
         Outcome.declined: "declined",
+        Outcome.rescheduling: "asked for another time",
         Outcome.released: "no reply after every attempt",
         Outcome.no_slot: "no slot fits her free times",
     }.get(outcome, outcome.value)
@@ -109,8 +113,14 @@ async def _release(request: CallbackRequest, booking: Booking, outcome: Outcome,
                 "staff_release", {**ctx, "member_name": member.name}, to=member.email, to_name=member.name
             )
             lines.append(await send_email(_key(request, f"release-{staff_id}"), message, to_candidate=False))
-    headline = {Outcome.declined: "declined", Outcome.no_slot: "no slot available"}.get(outcome, "released")
+    headline = {
+        Outcome.declined: "declined",
+        Outcome.no_slot: "no slot available",
+        Outcome.rescheduling: "asked for another time: please call her back",
+    }.get(outcome, "released")
     detail = f"{candidate.name} ({candidate.email}, {candidate.phone}): {reason}."
+    if outcome is Outcome.rescheduling:
+        detail += f" Times that suit her: {wish or 'not given'}."
     lines.append(await alert_recruiter(request, _key(request, "recruiter-alert"), headline, detail))
     return lines + await _alert_refusals(request, lines)
 

@@ -1,32 +1,40 @@
-"""Sandbox candidates who answer later: after her email, she clicks, texts or talks to the recruiter.
+"""Sandbox candidates who answer later: after her email she clicks, texts, calls back, or the
+recruiter records what she said, each through the inbound service (``web/``) as in production.
 
-Reads the ledger to see what each scripted candidate has received and delivers her scripted
-reply through ``flows.replies.deliver_reply``, the same door the web service uses.
+Reads the ledger to see what each scripted candidate has received, then answers her way: opens
+the link in her email and presses the button, texts YES or NO to our number (the sandbox Twilio
+posts the signed webhook), calls back and presses 1 or 2, or the recruiter posts her answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from config.round import HiringRound
-from flows.models import Decision, Reply, ReplyChannel
-from flows.replies import deliver_reply
-from sandbox.behaviours import load_scripts
-from sandbox.ledger import Ledger
+import httpx
+
+from config.round import Candidate, HiringRound
+from sandbox.behaviours import ScriptedReply, load_scripts
+from sandbox.ledger import Effect, Ledger
+
+LINK = re.compile(r"(https?://\S+/r/\S+)")
 
 
 class ScriptedRepliers:
-    def __init__(self, round_: HiringRound, ledger: Ledger, *, scripts_path: Path) -> None:
+    def __init__(
+        self, round_: HiringRound, ledger: Ledger, *, scripts_path: Path, web_url: str, twilio_url: str
+    ) -> None:
         self.round = round_
         self.ledger = ledger
         self.scripts = load_scripts(scripts_path)
+        self.web_url, self.twilio_url = web_url.rstrip("/"), twilio_url.rstrip("/")
         self.replied: set[str] = set()
-        self.deliveries: list[asyncio.Task[str]] = []
+        self.deliveries: list[asyncio.Task[None]] = []
 
     async def tick(self, now: datetime | None = None) -> list[str]:
-        """Start delivering every reply that is due; returns the candidates who just replied."""
+        """Start every reply that is due; returns the candidates who just replied."""
         now = now or datetime.now(timezone.utc)
         sent = []
         for candidate in self.round.candidates:
@@ -40,13 +48,28 @@ class ScriptedRepliers:
             ]
             if not emails or now - emails[0].at < script.reply.delay:
                 continue
-            reply = Reply(
-                decision=Decision(script.reply.outcome),
-                channel=ReplyChannel(script.reply.via),
-                notes="played by the sandbox",
-            )
-            # each delivery waits for her run to reach its wait: never hold up the others
-            self.deliveries.append(asyncio.create_task(deliver_reply(self.round.id, candidate.id, reply)))
+            self.deliveries.append(asyncio.create_task(self.answer(candidate, script.reply, emails[0])))
             self.replied.add(candidate.id)
             sent.append(candidate.id)
         return sent
+
+    async def answer(self, candidate: Candidate, reply: ScriptedReply, email: Effect) -> None:
+        yes = reply.outcome == "confirm"
+        async with httpx.AsyncClient(timeout=30, follow_redirects=True) as http:
+            if reply.via == "link":
+                confirm, decline, *_ = LINK.findall(email.body["body"])
+                link = confirm if yes else decline
+                (await http.get(link)).raise_for_status()  # she reads her page, then presses the button
+                (await http.post(link, data={"choice": reply.outcome})).raise_for_status()
+            elif reply.via == "sms":
+                text = {"from": candidate.phone, "body": "YES" if yes else "NO"}
+                (await http.post(f"{self.twilio_url}/sandbox/inbound-sms", json=text)).raise_for_status()
+            elif reply.via == "call":
+                call = {"from": candidate.phone, "digits": "1" if yes else "2"}
+                (await http.post(f"{self.twilio_url}/sandbox/inbound-call", json=call)).raise_for_status()
+            else:
+                recorded = {"round_id": self.round.id, "candidate_id": candidate.id, "decision": reply.outcome}
+                recorded["notes"] = "talked to her on the phone (played by the sandbox)"
+                headers = {"Authorization": "Bearer sandbox", "Idempotency-Key": f"{self.round.id}.{candidate.id}"}
+                answer = await http.post(f"{self.web_url}/recruiter/replies", json=recorded, headers=headers)
+                answer.raise_for_status()

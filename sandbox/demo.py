@@ -13,6 +13,7 @@ import email
 import email.policy
 import re
 import shutil
+import sqlite3
 import sys
 import time
 from datetime import date, datetime, timedelta
@@ -72,7 +73,9 @@ async def play_round(stack: LocalStack, round_file: Path, *, timeout: float) -> 
 
     round_ = load_round(round_file)
     ledger = Ledger(Path(stack.env["SECONDROUND_STATE_DIR"]) / "sandbox")
-    repliers = ScriptedRepliers(round_, ledger, scripts_path=BEHAVIOURS)
+    repliers = ScriptedRepliers(
+        round_, ledger, scripts_path=BEHAVIOURS, web_url=stack.web_url, twilio_url=stack.twilio_url
+    )
     expected = sum(1 for c in round_.candidates if c.waitlist_rank is None)
     parameters = {"request": {"round_file": str(round_file)}}
     run = await arun_deployment("hiring-round/example", parameters=parameters, timeout=0, as_subflow=False)
@@ -148,6 +151,14 @@ def outbox(folder: Path) -> list[list[str]]:
     return rows
 
 
+def replies(inbox: Path) -> str:
+    """What reached web/ and how its delivery ended, from the service's inbox."""
+    with sqlite3.connect(inbox) as db:
+        found = db.execute("select key, state from replies order by rowid").fetchall()
+    kinds = ", ".join(f"{key.split(':')[0]} ({state})" for key, state in found)
+    return f"Replies through web/ ({inbox}): {kinds or 'none'}"
+
+
 def table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in [header, *rows]]
@@ -179,12 +190,14 @@ def main(argv: list[str] | None = None) -> int:
         sent = Ledger(Path(stack.env["SECONDROUND_STATE_DIR"]) / "sandbox").effects()
         channels = {c: sum(1 for e in sent if e.channel == c) for c in ("call", "voicemail", "sms", "email", "dial")}
         say("\nSandbox outbox: " + ", ".join(f"{n} {c}" for c, n in channels.items()))
+        say(replies(Path(stack.env["SECONDROUND_STATE_DIR"]) / "web" / "inbox.sqlite"))
         say(f"\nEmails, through aiosmtplib (STARTTLS, AUTH) to the SMTP sink, one .eml each in {stack.outbox}:")
         say(table(["file", "to", "subject", "attached"], outbox(stack.outbox)))
         say(f"Where to look in the UI ({stack.ui_url}):")
         say("  Runs: one candidate-callback run per candidate, tagged round:... and candidate:...")
         say("  Artifacts: timeline-<round>-<candidate> per candidate, round-<round> for the round")
-        say("  Events: secondround.candidate.* (called, emailed, replied, confirmed, released)")
+        say("  Events: secondround.candidate.* (called, emailed, replied, confirmed, released), secondround.reply.*")
+        say(f"  Her page: any /r/... link in the emails above ({stack.web_url}; --keep to open one)")
         say(f"  Twilio requests and signed webhooks: {stack.twilio_url}/sandbox/requests; logs in {home}")
         if args.keep:
             say("Keeping the server up; Ctrl-C to stop.")

@@ -19,7 +19,7 @@ import time
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 from uuid import uuid4
 from xml.etree import ElementTree
 
@@ -34,6 +34,7 @@ log = logging.getLogger("sandbox.twilio")
 FINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
 KEYS = {CallBehaviour.answer_confirm: "1", CallBehaviour.answer_decline: "2", CallBehaviour.answer_recruiter: "0"}
 KEYS |= {CallBehaviour.slow_answer: "1", CallBehaviour.lost_response: "1"}
+STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
 RINGING = {CallBehaviour.no_answer: ("no-answer", 1.5), CallBehaviour.busy: ("busy", 0.3)}
 RINGING |= {CallBehaviour.failed: ("failed", 0.2)}
 
@@ -73,6 +74,7 @@ class SandboxTwilio:
         self.signer = RequestValidator(settings.twilio_auth_token.get_secret_value())
         self.tasks: set[asyncio.Task[None]] = set()
         self.http: httpx.AsyncClient | None = None
+        self.opted_out: set[str] = set()  # Twilio refuses to text a number that sent STOP (21610)
 
     def _ledger_key(self, url: str | None, step: str | None = None) -> tuple[str, str, str, int] | None:
         """(key, round, candidate, attempt) from the ``key`` our callback URLs carry."""
@@ -209,3 +211,34 @@ class SandboxTwilio:
             to, url = call["to"], call["form"].get("StatusCallback")
             self.record(url, channel="voicemail", to=to, body={"said": said}, step="voicemail")
         await self.updates[call["sid"]].put(update)
+
+    async def text_in(self, sender: str, body: str, *, sid: str | None = None) -> str | None:
+        """She texts our number: Twilio's inbound SMS webhook, signed; returns our TwiML."""
+        if body.strip().lower() in STOP_WORDS:
+            self.opted_out.add(sender)
+        params = {
+            "MessageSid": sid or "SM" + uuid4().hex,
+            "AccountSid": self.settings.twilio_account_sid,
+            "From": sender,
+            "To": self.settings.twilio_from_number,
+            "Body": body,
+            "NumMedia": "0",
+        }
+        return await self.callback(self.settings.public_base_url.rstrip("/") + "/twilio/sms", params)
+
+    async def call_in(self, sender: str, digits: str) -> list[str | None]:
+        """She calls our number and, if asked, presses ``digits``; returns each TwiML we got."""
+        url = self.settings.public_base_url.rstrip("/") + "/twilio/voice"
+        params = {
+            "CallSid": "CA" + uuid4().hex,
+            "AccountSid": self.settings.twilio_account_sid,
+            "From": sender,
+            "To": self.settings.twilio_from_number,
+            "CallStatus": "ringing",
+            "Direction": "inbound",
+        }
+        first = await self.callback(url, params)
+        gather = ElementTree.fromstring(first).find("Gather") if first else None
+        if gather is None or not digits:
+            return [first]
+        return [first, await self.callback(urljoin(url, gather.get("action", "")), params | {"Digits": digits})]

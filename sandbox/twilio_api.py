@@ -102,6 +102,8 @@ def create_app(settings: Settings | None = None, *, cps: float | None = None) ->
         data = {k: v[-1] for k, v in (await form(request)).items()}
         if script_for(sandbox.settings.sandbox_behaviours, data.get("To", "")).call(1) is CallBehaviour.invalid_number:
             return _error(400, 21211, f"The 'To' number {data.get('To')} is not a valid phone number.")
+        if data.get("To") in sandbox.opted_out:
+            return _error(400, 21610, "Attempt to send to unsubscribed recipient")
         sandbox.record(data.get("StatusCallback"), channel="sms", to=data["To"], body={"body": data.get("Body", "")})
         now = rfc2822(datetime.now(timezone.utc))
         message = {"sid": "SM" + uuid4().hex, "status": "queued", "to": data["To"], "from": data.get("From")}
@@ -115,11 +117,28 @@ def create_app(settings: Settings | None = None, *, cps: float | None = None) ->
         found = [m for m in sandbox.messages if to in (None, m["to"])]
         return JSONResponse({"messages": found, "page": 0, "page_size": 50, "start": 0, "next_page_uri": None})
 
+    _play_routes(app, sandbox)
+    return app
+
+
+def _play_routes(app: FastAPI, sandbox: SandboxTwilio) -> None:
+    """The sandbox's own controls: what was asked of it, and candidates texting or calling us."""
+
+    @app.post("/sandbox/inbound-sms")
+    async def inbound_sms(request: Request) -> Response:
+        """Play a candidate texting us: {"from": "+1...", "body": "YES", "sid": optional}."""
+        data = await request.json()
+        return JSONResponse({"twiml": await sandbox.text_in(data["from"], data["body"], sid=data.get("sid"))})
+
+    @app.post("/sandbox/inbound-call")
+    async def inbound_call(request: Request) -> Response:
+        """Play a candidate calling us back and pressing {"digits": "1"}."""
+        data = await request.json()
+        return JSONResponse({"twiml": await sandbox.call_in(data["from"], data.get("digits", ""))})
+
     @app.get("/sandbox/requests")
     async def requests() -> Response:
         return JSONResponse(sandbox.requests)
-
-    return app
 
 
 def main() -> None:

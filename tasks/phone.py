@@ -29,6 +29,7 @@ from config.errors import TerminalChannelError, TransientChannelError
 from config.settings import Settings, get_settings
 from tasks import twiml
 from tasks.effects import EFFECT_TASK, Done, EffectKey, done, fault_point
+from tasks.optouts import opted_out
 from tasks.pacing import CallPacer
 from tasks.twilio import backing_off, twilio_client
 
@@ -175,6 +176,8 @@ async def send_sms(key: EffectKey, *, to: str, body: str) -> Done:
     """Text her, unless a crash left this very message (same body, links and all) already sent."""
     settings = get_settings()
     fault_point(key, "before")
+    if await opted_out(to):
+        return done(key, f"no SMS to {to}: she texted STOP", event="sms-opted-out")
     async with twilio_client(settings) as client:
         if await already_texted(client, settings, to=to, body=body):
             return done(key, f"SMS to {to} was already sent", event="texted")

@@ -27,6 +27,7 @@ def test_live_with_real_secrets_keeps_them_secret(monkeypatch: pytest.MonkeyPatc
         "TWILIO_FROM_NUMBER": "+14155550100",
         "SMTP_PASSWORD": "pw-77a1",
         "LINK_SIGNING_KEY": "k-0c4e",
+        "RECRUITER_API_TOKEN": "r-51d0",
     }.items():
         monkeypatch.setenv(f"SECONDROUND_{name}", value)
     settings = Settings()

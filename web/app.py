@@ -1,13 +1,48 @@
-"""The inbound service: ``uvicorn web.app:app`` (the sandbox stack starts it for the demo and tests)."""
+"""The inbound service: ``uvicorn web.app:app`` (the sandbox stack starts it for the demo and tests).
+
+Routes: ``/r/<token>`` (her page, ``web/pages.py``), ``/twilio/...`` (webhooks, signed:
+``web/twilio.py``, ``web/sms.py``), ``/recruiter/replies`` (``web/recruiter.py``), ``/health``.
+Every reply goes to the durable inbox first; a background task delivers it (``web/delivery.py``).
+"""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
+from config.settings import get_settings
+from web.delivery import Deliverer
+from web.inbox import Inbox
+from web.pages import router as pages_router
+from web.recruiter import router as recruiter_router
+from web.sms import router as sms_router
 from web.twilio import router as twilio_router
 
-app = FastAPI(title="secondround inbound", description="Replies from candidates and Twilio, turned into resumes.")
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.inbox = Inbox(get_settings().state_dir / "web" / "inbox.sqlite")
+    app.state.deliverer = Deliverer(app.state.inbox)
+    loop = asyncio.create_task(app.state.deliverer.run())
+    try:
+        yield
+    finally:
+        loop.cancel()
+        await app.state.deliverer.stop()
+
+
+app = FastAPI(
+    title="secondround inbound",
+    description="Replies from candidates, Twilio and recruiters, stored, then turned into resumes.",
+    lifespan=lifespan,
+)
+app.include_router(pages_router)
 app.include_router(twilio_router)
+app.include_router(sms_router)
+app.include_router(recruiter_router)
 
 
 @app.get("/health")
