@@ -82,8 +82,11 @@ def test_her_answer_is_stored_before_the_thank_you_even_with_prefect_down(client
     stored = asyncio.run(Inbox(tmp_path / "web" / "inbox.sqlite").first_decision("spring", "ana"))
     assert stored is not None and stored.state == "pending"  # waits for Prefect; not lost
     assert (stored.reply.decision, stored.reply.preferred_time) == (Decision.another_time, "Mondays after 3pm")
-    client.post(f"/r/{token(choice='decline')}", data={"choice": "decline"})  # a second click changes nothing
-    assert rows(tmp_path) == 1
+    second = client.post(f"/r/{token(choice='decline')}", data={"choice": "decline"})  # changes nothing
+    assert "does not suit you" in second.text  # her first answer stands
+    with sqlite3.connect(tmp_path / "web" / "inbox.sqlite") as db:
+        states = db.execute("select key, state from replies order by rowid").fetchall()
+    assert states == [("link:spring.ana", "pending"), ("link-late:spring.ana.decline", "late")]  # kept, not acted on
 
 
 def test_the_page_sets_no_cookie_and_sends_no_referrer(client: TestClient) -> None:

@@ -96,6 +96,13 @@ class Inbox:
 
         return await self._run(work)
 
+    async def late(self, key: str, round_id: str, candidate_id: str, reply: Reply, *, why: str) -> Stored:
+        """Record a reply that came after her decision: kept, never delivered."""
+        stored = await self.add(key, round_id, candidate_id, reply)
+        if stored.new:
+            await self.settle(key, state="late", run_id=None, detail=why)
+        return stored
+
     async def pending(self) -> list[Stored]:
         return await self._run(
             lambda db: [_stored(r) for r in db.execute("select * from replies where state = 'pending' order by rowid")]

@@ -110,14 +110,17 @@ async def answer(
     if choice not in CHOICES:
         return _page("problem.html", 422, title="We did not understand", message="Sorry: please use the buttons.")
     inbox: Inbox = request.app.state.inbox
+    reply = Reply(
+        decision=CHOICES[choice],
+        channel=ReplyChannel.link,
+        preferred_time=" ".join(times.split()) if choice == "another-time" else "",
+        notes=f"answered on her page (link of attempt {claim.attempt})",
+    )
+    who = f"{claim.round_id}.{claim.candidate_id}"
     if await inbox.first_decision(claim.round_id, claim.candidate_id) is None:
-        reply = Reply(
-            decision=CHOICES[choice],
-            channel=ReplyChannel.link,
-            preferred_time=" ".join(times.split()) if choice == "another-time" else "",
-            notes=f"answered on her page (link of attempt {claim.attempt})",
-        )
         # one key per candidate: two quick clicks on two links store one answer
-        await inbox.add(f"link:{claim.round_id}.{claim.candidate_id}", claim.round_id, claim.candidate_id, reply)
+        await inbox.add(f"link:{who}", claim.round_id, claim.candidate_id, reply)
         request.app.state.deliverer.wake.set()
+    else:  # a change of mind after her answer: kept for the recruiter, not acted on
+        await inbox.late(f"link-late:{who}.{choice}", claim.round_id, claim.candidate_id, reply, why="after her answer")
     return RedirectResponse(f"/r/{token}", status_code=303)

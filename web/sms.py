@@ -92,10 +92,11 @@ async def _answer(request: Request, where: Standing, *, word: str, body: str, si
         _event("message", where, text=body[:500], message_sid=sid)
         await inbox.note(f"sms:{sid}", round_.id, candidate.id, body[:1000])
         return f"Thank you, we passed your message to {recruiter.name}. To answer the invitation, reply YES or NO."
-    if await inbox.first_decision(round_.id, candidate.id) is not None or where.decided:
-        return f"Thank you, we already have your answer. For any change please contact {recruiter.name}."
     decision = Decision.confirm if word in YES else Decision.decline
     reply = Reply(decision=decision, channel=ReplyChannel.sms, notes=f"texted {body[:40]!r}")
+    if await inbox.first_decision(round_.id, candidate.id) is not None or where.decided:
+        await inbox.late(f"sms:{sid}", round_.id, candidate.id, reply, why="texted after her decision")
+        return f"Thank you, we already have your answer. For any change please contact {recruiter.name}."
     await inbox.add(f"sms:{sid}", round_.id, candidate.id, reply)
     request.app.state.deliverer.wake.set()
     if decision is Decision.confirm:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,12 +177,15 @@ def test_a_tampered_link_gets_a_clear_page_and_no_action(played: dict[str, Any])
     assert "Nothing was recorded" in played["tampered"].text
 
 
-def test_yes_by_text_confirms_and_a_late_no_is_answered_not_acted_on(played: dict[str, Any]) -> None:
+def test_yes_by_text_confirms_and_a_late_no_is_answered_not_acted_on(played: dict[str, Any], harness: Harness) -> None:
     assert played["forged"].status_code == 403
     assert "confirmed" in played["sam-yes"]
     sam = results(played)["sam"]
     assert (sam.outcome, sam.reply.channel if sam.reply else None) == (Outcome.confirmed, ReplyChannel.sms)
     assert "already have your answer" in played["sam-no"]
+    with sqlite3.connect(Path(harness.stack.env["SECONDROUND_STATE_DIR"]) / "web" / "inbox.sqlite") as db:
+        states = db.execute("select state, detail from replies where candidate_id = 'sam' order by rowid").fetchall()
+    assert states == [("delivered", ""), ("late", "texted after her decision")]  # the NO is on record, not acted on
 
 
 def test_stop_ends_every_text_at_once(played: dict[str, Any], harness: Harness) -> None:
