@@ -22,12 +22,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from uuid import UUID
 
 import httpx
 from prefect import get_client
 
-from flows.replies import candidate_runs
 from sandbox.stack import LocalStack
 from tests.flows.harness import Harness
 from tests.roundfiles import candidate, round_data
@@ -36,21 +34,10 @@ ROUND = "latency"
 LINK = re.compile(r"(http://\S+/r/\S+)")
 
 
-async def _waiting(cid: str, *, patience: float = 300.0) -> UUID:
-    give_up = time.monotonic() + patience
-    while time.monotonic() < give_up:
-        runs = await candidate_runs(ROUND, cid)
-        run = next((r for r in runs if r.state and not r.state.is_final()), None)
-        if run and run.state and (run.state.state_details.pause_key or "").startswith("reply-"):
-            return run.id
-        await asyncio.sleep(0.5)
-    raise TimeoutError(f"{cid} never waited for a reply (no slot?)")
-
-
 async def _answer(
     stack: LocalStack, harness: Harness, http: httpx.AsyncClient, cid: str, *, phone: str, via: str
 ) -> tuple[float, float, float]:
-    run_id = await _waiting(cid)
+    run_id = await harness.waiting(ROUND, cid)
     began = time.perf_counter()
     if via == "link":
         email = next(e for e in harness.effects(ROUND, cid) if e.channel == "email" and e.attempt == 1)

@@ -98,15 +98,22 @@ class Harness:
         assert isinstance(value, CallbackResult)
         return value
 
-    async def reply_when_waiting(self, round_id: str, candidate_id: str, reply: Reply) -> str:
-        """Reply the way a candidate does: after she was contacted, while her run waits for it
-        (a reply stored earlier would be read before the call and make it pointless)."""
-        while True:
+    @staticmethod
+    async def waiting(round_id: str, candidate_id: str, *, patience: float = 300.0) -> UUID:
+        """Her run, once it waits for her reply (it was called, emailed and suspended)."""
+        give_up = time.monotonic() + patience
+        while time.monotonic() < give_up:
             runs = await candidate_runs(round_id, candidate_id)
             run = next((r for r in runs if r.state and not r.state.is_final()), None)
             if run and run.state and (run.state.state_details.pause_key or "").startswith("reply-"):
-                break
+                return run.id
             await asyncio.sleep(0.5)
+        raise TimeoutError(f"{candidate_id} never waited for a reply in {patience:.0f} s")
+
+    async def reply_when_waiting(self, round_id: str, candidate_id: str, reply: Reply) -> str:
+        """Reply the way a candidate does: after she was contacted, while her run waits for it
+        (a reply stored earlier would be read before the call and make it pointless)."""
+        await self.waiting(round_id, candidate_id)
         return await deliver_reply(round_id, candidate_id, reply, patience=300)
 
     def effects(self, round_id: str, candidate_id: str) -> list[Effect]:

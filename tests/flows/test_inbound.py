@@ -20,7 +20,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from flows.models import CallbackResult, Decision, Outcome, Reply, ReplyChannel
-from flows.replies import candidate_runs, deliver_reply, inbox
+from flows.replies import deliver_reply, inbox
 from sandbox.stack import SANDBOX_TOKEN
 from tests.flows.harness import Harness
 from tests.roundfiles import candidate, round_data
@@ -31,15 +31,6 @@ ROUND = "inbound"
 CALLS = {"lin": ["no-answer"], "sam": ["no-answer"], "tom": ["no-answer", "no-answer"], "uma": ["no-answer"]}
 CALLS |= {"vic": ["no-answer"], "wes": ["no-answer"], "xia": ["no-answer"]}
 LINK = re.compile(r"(http://\S+/r/\S+)")
-
-
-async def waiting(round_id: str, cid: str) -> None:
-    while True:
-        runs = await candidate_runs(round_id, cid)
-        run = next((r for r in runs if r.state and not r.state.is_final()), None)
-        if run and run.state and (run.state.state_details.pause_key or "").startswith("reply-"):
-            return
-        await asyncio.sleep(0.5)
 
 
 def links(harness: Harness, cid: str) -> list[str]:
@@ -66,7 +57,7 @@ class Play:
 
 
 async def lin(p: Play) -> None:
-    await waiting(ROUND, "lin")
+    await Harness.waiting(ROUND, "lin")
     confirm, decline, _ = links(p.harness, "lin")
     p.seen["tampered"] = await p.http.get(confirm[:-2] + ("AA" if not confirm.endswith("AA") else "BB"))
     p.seen["page"] = await p.http.get(decline)
@@ -74,27 +65,27 @@ async def lin(p: Play) -> None:
 
 
 async def sam(p: Play) -> None:
-    await waiting(ROUND, "sam")
+    await Harness.waiting(ROUND, "sam")
     forged = {"From": p.phone["sam"], "Body": "NO"}
     p.seen["forged"] = await p.http.post(f"{p.web}/twilio/sms", data=forged, headers={"X-Twilio-Signature": "x"})
     p.seen["sam-yes"] = await p.texts("sam", "Yes")
 
 
 async def tom(p: Play) -> None:
-    await waiting(ROUND, "tom")
+    await Harness.waiting(ROUND, "tom")
     p.seen["tom-help"] = await p.texts("tom", "HELP")
     p.seen["tom-stop"] = await p.texts("tom", "STOP")
 
 
 async def uma(p: Play) -> None:
-    await waiting(ROUND, "uma")
+    await Harness.waiting(ROUND, "uma")
     call = {"from": p.phone["uma"], "digits": "2"}
     answer = await p.http.post(f"{p.harness.stack.twilio_url}/sandbox/inbound-call", json=call)
     p.seen["uma-call"] = answer.json()["twiml"]
 
 
 async def vic(p: Play) -> None:
-    await waiting(ROUND, "vic")
+    await Harness.waiting(ROUND, "vic")
     body = {"round_id": ROUND, "candidate_id": "vic", "decision": "another_time"}
     body["preferred_time"] = "Thursdays after 2pm"
     p.seen["vic-anon"] = await p.http.post(f"{p.web}/recruiter/replies", json=body)
@@ -106,7 +97,7 @@ async def vic(p: Play) -> None:
 async def wes(p: Play) -> None:
     # the service crashed after storing her reply on the run and before noting it: it is
     # delivered again under the same key, twice at once even; the run gets it once
-    await waiting(ROUND, "wes")
+    await Harness.waiting(ROUND, "wes")
     reply = Reply(decision=Decision.confirm, channel=ReplyChannel.link)
     twice = (deliver_reply(ROUND, "wes", reply, key="link:inbound.wes") for _ in range(2))
     delivered = await asyncio.gather(*twice)
@@ -116,7 +107,7 @@ async def wes(p: Play) -> None:
 async def xia(p: Play) -> None:
     # her answer came in while Prefect was unreachable: it sits in the service's inbox as
     # pending (stored, thanked, not delivered); the delivery loop picks it up on its own
-    await waiting(ROUND, "xia")
+    await Harness.waiting(ROUND, "xia")
     pending = Inbox(Path(p.harness.stack.env["SECONDROUND_STATE_DIR"]) / "web" / "inbox.sqlite")
     reply = Reply(decision=Decision.confirm, channel=ReplyChannel.sms, notes="stored while Prefect was down")
     await pending.add("sms:SM-while-down", ROUND, "xia", reply)

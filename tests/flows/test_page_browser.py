@@ -17,7 +17,6 @@ import pytest
 from playwright.async_api import async_playwright
 
 from flows.models import Outcome, ReplyChannel
-from flows.replies import candidate_runs
 from tests.flows.harness import Harness
 from tests.roundfiles import candidate, round_data
 
@@ -37,15 +36,6 @@ FLAGS = [  # this machine has no network: keep chromium from trying Google's ser
 ]
 
 
-async def waiting(cid: str) -> None:
-    while True:
-        runs = await candidate_runs(ROUND, cid)
-        run = next((r for r in runs if r.state and not r.state.is_final()), None)
-        if run and run.state and (run.state.state_details.pause_key or "").startswith("reply-"):
-            return
-        await asyncio.sleep(0.5)
-
-
 async def violations(page: Any) -> list[dict[str, Any]]:
     await page.add_script_tag(path=str(AXE))
     found = await page.evaluate("async () => (await axe.run(document)).violations")
@@ -60,7 +50,7 @@ def browsed(harness: Harness) -> dict[str, Any]:
 
     async def play() -> None:
         run_id = await harness.start(round_, "pia")
-        await waiting("pia")
+        await harness.waiting(ROUND, "pia")
         email = next(e for e in harness.effects(ROUND, "pia") if e.channel == "email" and e.attempt == 1)
         link = re.findall(r"(http://\S+/r/\S+)", email.body["body"])[0]
         async with async_playwright() as pw:
