@@ -12,7 +12,10 @@ from uuid import UUID
 
 import yaml
 from prefect import get_client
+from prefect.client.orchestration import PrefectClient
+from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId, LogFilterLevel
 from prefect.client.schemas.objects import FlowRun
+from prefect.client.schemas.sorting import LogSort
 from prefect.deployments import arun_deployment
 
 from config.loading import parse_round
@@ -85,10 +88,24 @@ class Harness:
                 runs = {i: await client.read_flow_run(i) for i in run_ids}
                 if all(reached(r) for r in runs.values()):
                     return runs
-                if time.monotonic() > deadline:
-                    stuck = {str(r.name): r.state.name if r.state else None for r in runs.values() if not reached(r)}
-                    raise TimeoutError(f"runs did not get there in {timeout:.0f} s: {stuck}")
+                # a run that ended elsewhere will never get there: say so now, with its story
+                lost = [r for r in runs.values() if not reached(r) and r.state and r.state.is_final()]
+                if lost or time.monotonic() > deadline:
+                    stuck = lost or [r for r in runs.values() if not reached(r)]
+                    stories = [await self._story(client, r) for r in stuck]
+                    raise TimeoutError(f"runs did not get there in {timeout:.0f} s:\n" + "\n".join(stories))
                 await asyncio.sleep(1)
+
+    @staticmethod
+    async def _story(client: PrefectClient, run: FlowRun) -> str:
+        """A run's state, its message and its last warnings and errors, for a failing test's report."""
+        logs = await client.read_logs(
+            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id]), level=LogFilterLevel(ge_=30)),
+            limit=8,
+            sort=LogSort.TIMESTAMP_DESC,
+        )
+        state = f"{run.state.name}: {run.state.message}" if run.state else "no state"
+        return "\n  ".join([f"{run.name} ({run.id}) {state}", *(log.message[-600:] for log in reversed(logs))])
 
     async def result(self, run_id: UUID) -> CallbackResult:
         async with get_client() as client:

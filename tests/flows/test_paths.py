@@ -53,17 +53,22 @@ LAST_WEEK = date.today() - timedelta(days=7)
 
 
 async def race(run_id: UUID) -> None:
-    """The deadline wins the resume; the candidate's confirmation lands right after it."""
+    """The deadline wins the resume while her confirmation is already in the inbox: the service
+    stored it a moment too late to be the resume itself. Storing it first, then resuming with
+    "no reply", keeps the race's outcome fixed whatever the load (the run's own 8-second deadline
+    may win instead of ours: the same race)."""
     await wait_for_reply_wait(run_id)
-    for _ in range(10):  # SQLite answers 503 while busy; the real deadline run retries the same way
-        try:
-            await aresume_flow_run(run_id, run_input={"decision": "no_reply", "channel": "deadline"})
-            break
-        except PrefectHTTPStatusError as error:
-            if error.response.status_code != 503:
-                raise
-            await asyncio.sleep(2)
-    await deliver_reply(ROUND, "ida", Reply(decision=Decision.confirm, channel=ReplyChannel.link), patience=300)
+    await deliver_reply(ROUND, "ida", Reply(decision=Decision.confirm, channel=ReplyChannel.link), patience=0)
+    async with get_client() as client:
+        while (state := (await client.read_flow_run(run_id)).state) and state.is_paused():
+            try:  # SQLite answers 503 while busy; the real deadline run retries the same way
+                await aresume_flow_run(run_id, run_input={"decision": "no_reply", "channel": "deadline"})
+            except PrefectHTTPStatusError as error:
+                if error.response.status_code != 503:
+                    raise
+                await asyncio.sleep(2)
+            except RuntimeError:
+                return  # resumed by her real deadline first
 
 
 async def wait_for_reply_wait(run_id: UUID) -> None:
