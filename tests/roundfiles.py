@@ -10,7 +10,13 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from sandbox.demo import rebased
+
 EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "rounds" / "example.yaml"
+# The example plan's first day (a Monday). Rounds on the live stack move the example by whole
+# weeks so its interview days stay ahead of today: the suite keeps working as dates pass.
+FIRST_DAY = date(2026, 12, 7)
+WEEKS = max(0, -(-((date.today() + timedelta(days=3)) - FIRST_DAY).days // 7))
 _NUMBERS = (f"+1{area}5550{n:03d}" for area, n in itertools.product((212, 415, 646, 202, 312), range(100, 200)))
 
 
@@ -40,8 +46,14 @@ def awake_zone(now: datetime | None = None) -> str:
     return min(_ZONES, key=lambda zone: abs(now.astimezone(ZoneInfo(zone)).hour + 0.5 - 13))
 
 
+def interview_day(day: int) -> date:
+    """Day ``day`` of the (moved) example plan, counted as in December 2026: 7 is its Monday."""
+    return FIRST_DAY + timedelta(days=day - FIRST_DAY.day, weeks=WEEKS)
+
+
 def candidate(cid: str, *, day: int, voice: bool = True, sms: bool = False, **extra: Any) -> dict[str, Any]:
-    """A test candidate free for a whole day in December 2026, living where it is daytime now."""
+    """A test candidate free for a whole day of the plan, living where it is daytime now."""
+    on = interview_day(day)
     return {
         "id": cid,
         "name": f"{cid.title()} Test",
@@ -49,14 +61,14 @@ def candidate(cid: str, *, day: int, voice: bool = True, sms: bool = False, **ex
         "email": f"{cid}@mail.example",
         "time_zone": awake_zone(),
         "call_times": call_times(),
-        "interview_times": [{"start": f"2026-12-{day:02d}T09:00", "end": f"2026-12-{day:02d}T18:00"}],
+        "interview_times": [{"start": f"{on}T09:00", "end": f"{on}T18:00"}],
         "consent": {"automated_voice": voice, "sms": sms},
         **extra,
     }
 
 
 def round_data(round_id: str, candidates: list[dict[str, Any]]) -> dict[str, Any]:
-    data = example_data()
+    data: dict[str, Any] = rebased(example_data(), WEEKS)
     data["id"] = round_id
     data["candidates"] = candidates
     # every test round gets calendars of its own so rounds never compete for a day
