@@ -50,11 +50,23 @@ def _check_email(value: str) -> str:
     return value
 
 
+def _check_cron(value: str) -> str:
+    from prefect.client.schemas.schedules import CronSchedule  # Prefect's own reading of a cron line
+
+    try:
+        CronSchedule(cron=value)
+    except ValueError:
+        example = "five fields, e.g. '0 9 * * 1-5' for weekdays at 09:00"
+        raise ValueError(f"{value!r} is not a cron line ({example})") from None
+    return value
+
+
 Slug = Annotated[str, Field(pattern=_SLUG, description="Lowercase letters, digits and dashes")]
 TimeZoneName = Annotated[str, AfterValidator(_check_zone)]
 Phone = Annotated[str, AfterValidator(_check_phone)]
 Email = Annotated[str, AfterValidator(_check_email)]
 Line = Annotated[str, Field(min_length=1), AfterValidator(_one_line)]
+Cron = Annotated[str, AfterValidator(_check_cron)]
 
 
 class _Model(BaseModel):
@@ -202,14 +214,20 @@ class RoundDetails(_Model):
         return next(s for s in self.staff if s.id == staff_id)
 
 
+class RoundSchedule(_Model):
+    cron: Cron = Field(description="When hiring-round runs, in the round's time zone (picks up new candidates)")
+    active: bool = Field(default=True, description="False deploys the schedule paused")
+
+
 class HiringRound(RoundDetails):
     """A whole round file."""
 
     candidates: list[Candidate] = Field(min_length=1)
+    schedule: RoundSchedule | None = Field(default=None, description="For `secondround round deploy`")
 
     @property
     def details(self) -> RoundDetails:
-        return RoundDetails.model_validate(self.model_dump(exclude={"candidates"}))
+        return RoundDetails.model_validate(self.model_dump(exclude={"candidates", "schedule"}))
 
     def candidate(self, candidate_id: str) -> Candidate:
         return next(c for c in self.candidates if c.id == candidate_id)

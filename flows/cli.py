@@ -1,35 +1,114 @@
 """The ``secondround`` command: what an operator types.
 
-secondround validate FILE     check a round file; lists every problem, sends nothing
+secondround round validate FILE      check a round file; lists every problem, sends nothing
+secondround round dry-run FILE       plan every slot, render every message into a folder; sends nothing
+secondround round deploy FILE        create or update the round's scheduled hiring-round deployment
+secondround validate FILE            the same as ``round validate``
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from config.errors import RoundFileError
 from config.loading import load_round
+from config.round import HiringRound
+from flows.preview import CandidatePreview, preview_round
+from flows.slots import Intervals, round_calendars, search_window
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def validate(path: str) -> int:
+    round_ = load_round(path)
+    shortlisted = sum(1 for c in round_.candidates if c.waitlist_rank is None)
+    waitlisted = len(round_.candidates) - shortlisted
+    _out(f"{path}: round {round_.id} is valid: {shortlisted} candidates to call, {waitlisted} waitlisted")
+    return 0
+
+
+def _busy(round_: HiringRound, *, read_calendars: bool) -> dict[str, Intervals]:
+    if not read_calendars:
+        return {}
+    from tasks.calendars import calendar_urls, find_busy  # read only: a REPORT per calendar
+
+    urls = calendar_urls(round_.details)
+    keys = round_calendars(round_.details)
+    return dict(asyncio.run(find_busy.fn({k: urls[k] for k in keys}, *search_window(round_.details))))
+
+
+def _write(folder: Path, preview: CandidatePreview) -> int:
+    folder.mkdir(parents=True, exist_ok=True)
+    for n, line in enumerate(preview.messages, start=1):
+        stem = f"{n:02d}-{line.step}"
+        head = f"To: {line.to}\n" + (f"Subject: {line.subject}\n" if line.subject else "")
+        (folder / f"{stem}.txt").write_text(f"{head}\n{line.body}\n", encoding="utf-8")
+        if line.html:
+            (folder / f"{stem}.html").write_text(line.html, encoding="utf-8")
+        if line.invite:
+            (folder / f"{stem}.ics").write_text(line.invite, encoding="utf-8", newline="")
+    return len(preview.messages)
+
+
+def dry_run(path: str, *, out: Path | None, read_calendars: bool) -> int:
+    round_ = load_round(path)
+    previews = preview_round(round_, _busy(round_, read_calendars=read_calendars))
+    folder = out or Path(f"dry-run-{round_.id}")
+    against = "the calendars' busy times (read only)" if read_calendars else "empty calendars (--calendars reads them)"
+    _out(f"Dry run of round {round_.id}: nothing sent, nothing booked; slots planned against {against}.")
+    for preview in previews:
+        count = _write(folder / preview.candidate_id, preview)
+        if preview.slot is None:
+            slot = "NO SLOT fits her free times: the recruiter would be told"
+        else:
+            local = preview.slot.start.astimezone(ZoneInfo(preview.time_zone))
+            slot = f"{local:%a %d %b %Y %H:%M} {preview.time_zone}, room {preview.slot.room_id}"
+        _out(f"  {preview.name:<24} {slot}; {count} messages")
+    planned = sum(1 for p in previews if p.slot is not None)
+    _out(f"{planned} of {len(previews)} planned; every message is in {folder}/<candidate>/")
+    return 0
+
+
+def deploy(path: str) -> int:
+    from flows.deploy import deploy_round  # imports Prefect's client: only when deploying
+
+    round_ = load_round(path)
+    deployment_id = asyncio.run(deploy_round(Path(path)))
+    when = f"'{round_.schedule.cron}' in {round_.time_zone}" if round_.schedule else "no schedule (run it by hand)"
+    paused = " (paused)" if round_.schedule and not round_.schedule.active else ""
+    _out(f"Deployed hiring-round/{round_.id} ({deployment_id}): {when}{paused}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="secondround", description=__doc__.splitlines()[0] if __doc__ else None)
     commands = parser.add_subparsers(dest="command", required=True)
-    validate = commands.add_parser("validate", help="check a hiring-round file")
-    validate.add_argument("file")
+    commands.add_parser("validate", help="check a hiring-round file").add_argument("file")
+    round_commands = commands.add_parser("round", help="work with a hiring-round file").add_subparsers(
+        dest="action", required=True
+    )
+    round_commands.add_parser("validate", help="check a hiring-round file").add_argument("file")
+    preview = round_commands.add_parser("dry-run", help="plan and render everything; send and book nothing")
+    preview.add_argument("file")
+    preview.add_argument("--out", type=Path, help="folder for the rendered messages (default dry-run-<round>)")
+    preview.add_argument("--calendars", action="store_true", help="plan against the calendars' busy times")
+    round_commands.add_parser("deploy", help="create or update the round's deployment").add_argument("file")
     args = parser.parse_args(argv)
-    if args.command == "validate":
-        try:
-            round_ = load_round(args.file)
-        except RoundFileError as exc:
-            sys.stderr.write(f"{exc}\n")
-            return 1
-        shortlisted = sum(1 for c in round_.candidates if c.waitlist_rank is None)
-        sys.stdout.write(
-            f"{args.file}: round {round_.id} is valid: {shortlisted} candidates to call, "
-            f"{len(round_.candidates) - shortlisted} waitlisted\n"
-        )
-    return 0
+    try:
+        if args.command == "validate" or args.action == "validate":
+            return validate(args.file)
+        if args.action == "dry-run":
+            return dry_run(args.file, out=args.out, read_calendars=args.calendars)
+        return deploy(args.file)
+    except RoundFileError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 1
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from prefect import flow, task
 from prefect.results import get_result_store
 from pydantic import BaseModel, Field
 
-from flows.messages import context, render_email
+from flows.messages import catering_email
 from flows.models import CallbackRequest, Slot
 from flows.slots import choose_slot, is_free, panel_calendar, room_calendar, round_calendars, search_window
 from tasks.calendars import HoldResult, calendar_urls, find_busy, place_hold, settle_hold
@@ -107,21 +107,11 @@ async def _hold(request: CallbackRequest, slot: Slot, calendar: str, *, step: st
 
 @flow(name="arrange-catering")
 async def arrange_catering(request: CallbackRequest, slot: Slot, *, cancel: bool = False) -> Done | None:
-    catering = request.round.catering
-    if catering is None:
+    message = catering_email(request.round, request.candidate, slot, cancel=cancel)
+    if message is None:
         return None
-    ctx = context(
-        request.round,
-        request.candidate,
-        slot,
-        notes=catering.notes or "lunch",
-        headcount=1 + len(request.round.plan.panel),
-        dietary=request.candidate.dietary,
-    )
-    kind = "catering_cancel" if cancel else "catering_order"
-    contact = catering.contact
-    message = render_email(kind, {**ctx, "contact_name": contact.name}, to=contact.email, to_name=contact.name)
-    return await send_email(_key(request, kind.replace("_", "-")), message, to_candidate=False)
+    step = "catering-cancel" if cancel else "catering-order"
+    return await send_email(_key(request, step), message, to_candidate=False)
 
 
 async def release_holds(request: CallbackRequest, holds: list[HoldResult]) -> list[Done]:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from config.links import LinkClaim, make_token
-from config.round import Candidate, RoundDetails
+from config.round import Candidate, RoundDetails, StaffMember
 from config.settings import get_settings
 from flows.models import Slot
 from tasks.mail import Email, Invite
@@ -134,3 +134,40 @@ def render_email(kind: str, ctx: dict[str, Any], *, to: str, to_name: str, invit
         reply_to=ctx.get("recruiter_email") or None,
         invite=invite,
     )
+
+
+def staff_email(kind: str, ctx: dict[str, Any], member: StaffMember) -> Email:
+    """A panel member's briefing (``staff_briefing``) or stand-down (``staff_release``)."""
+    extra = {"member_name": member.name, "role": member.role or "on the panel"}
+    return render_email(kind, {**ctx, **extra}, to=member.email, to_name=member.name)
+
+
+def catering_email(round_: RoundDetails, candidate: Candidate, slot: Slot, *, cancel: bool) -> Email | None:
+    """The caterer's order for her day, or its cancellation; None when the round orders none."""
+    catering = round_.catering
+    if catering is None:
+        return None
+    ctx = context(
+        round_,
+        candidate,
+        slot,
+        notes=catering.notes or "lunch",
+        headcount=1 + len(round_.plan.panel),
+        dietary=candidate.dietary,
+        contact_name=catering.contact.name,
+    )
+    kind = "catering_cancel" if cancel else "catering_order"
+    return render_email(kind, ctx, to=catering.contact.email, to_name=catering.contact.name)
+
+
+def recruiter_email(round_: RoundDetails, candidate: Candidate, headline: str, detail: str) -> Email:
+    """Something about her needs a person: a refusal, a decline, a release, a stuck run."""
+    recruiter = round_.organisation.recruiter
+    ctx = {
+        "name": candidate.name,
+        "headline": headline,
+        "detail": detail,
+        "organisation": round_.organisation.name,
+        "recruiter": recruiter.name,
+    }
+    return render_email("recruiter_alert", ctx, to=recruiter.email, to_name=recruiter.name)

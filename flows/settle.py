@@ -13,7 +13,7 @@ from prefect import task
 from config.settings import get_settings
 from flows.invites import interview_invite
 from flows.logistics import Booking, arrange_catering, release_holds
-from flows.messages import context, render_email
+from flows.messages import context, recruiter_email, render_email, staff_email
 from flows.models import CallbackRequest, CallbackResult, Outcome, Reply, Slot
 from flows.timeline import Timeline
 from flows.waitlist import offer_to_waitlist
@@ -72,9 +72,7 @@ async def _confirm(request: CallbackRequest, booking: Booking) -> list[Done]:
     message = render_email("confirmation", ctx, to=candidate.email, to_name=candidate.name, invite=invite)
     sends = [send_email(_key(request, "confirmation"), message)]
     for staff_id in round_.plan.panel:
-        member = round_.staff_member(staff_id)
-        briefing = {**ctx, "role": member.role or "on the panel", "member_name": member.name}
-        message = render_email("staff_briefing", briefing, to=member.email, to_name=member.name)
+        message = staff_email("staff_briefing", ctx, round_.staff_member(staff_id))
         sends.append(send_email(_key(request, f"briefing-{staff_id}"), message, to_candidate=False))
     summary = f"{round_.plan.title}: {candidate.name}"
     about = f"{candidate.name} ({candidate.email}, {candidate.phone}); {ctx['staff_when']} ({round_.time_zone})"
@@ -108,10 +106,7 @@ async def _release(
         message = render_email("release", ctx, to=candidate.email, to_name=candidate.name, invite=invite)
         lines.append(await send_email(_key(request, "release-notice"), message))
         for staff_id in round_.plan.panel:
-            member = round_.staff_member(staff_id)
-            message = render_email(
-                "staff_release", {**ctx, "member_name": member.name}, to=member.email, to_name=member.name
-            )
+            message = staff_email("staff_release", ctx, round_.staff_member(staff_id))
             lines.append(await send_email(_key(request, f"release-{staff_id}"), message, to_candidate=False))
     headline = {
         Outcome.declined: "declined",
@@ -134,16 +129,7 @@ def _invite(request: CallbackRequest, slot: Slot, method: Literal["REQUEST", "CA
 
 async def alert_recruiter(request: CallbackRequest, key: EffectKey, headline: str, detail: str) -> Sent:
     """Tell the recruiter something needs a person: a refusal, a decline, a release."""
-    round_, candidate = request.round, request.candidate
-    recruiter = round_.organisation.recruiter
-    ctx = {
-        "name": candidate.name,
-        "headline": headline,
-        "detail": detail,
-        "organisation": round_.organisation.name,
-        "recruiter": recruiter.name,
-    }
-    message = render_email("recruiter_alert", ctx, to=recruiter.email, to_name=recruiter.name)
+    message = recruiter_email(request.round, request.candidate, headline, detail)
     return await send_email(key, message, to_candidate=False)
 
 

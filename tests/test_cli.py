@@ -1,0 +1,88 @@
+"""``secondround round dry-run``: every message rendered and every slot planned, nothing sent.
+
+No Prefect and no peers: the dry run must not need them. The socket guard proves it opens no
+connection at all (the mail server, Twilio and the calendars stay untouched).
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from flows.cli import main
+from tests.roundfiles import EXAMPLE, example_data
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: Any, **__: Any) -> None:
+        raise AssertionError("the dry run opened a connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+def write(tmp_path: Path, data: dict[str, Any]) -> Path:
+    path = tmp_path / "round.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_dry_run_renders_every_message_of_every_candidate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["round", "dry-run", str(EXAMPLE), "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "nothing sent, nothing booked" in said and "8 of 8 planned" in said
+    data = example_data()
+    shortlisted = [c for c in data["candidates"] if c.get("waitlist_rank") is None]
+    assert sorted(p.name for p in out.iterdir()) == sorted(c["id"] for c in shortlisted)
+    for person in shortlisted:
+        files = sorted(p.name for p in (out / person["id"]).iterdir())
+        steps = {name.split("-", 1)[1].rsplit(".", 1)[0] for name in files}
+        for attempt in (1, 2):
+            assert {f"{attempt}.call", f"{attempt}.email"} <= steps
+            assert (f"{attempt}.voicemail" in steps) == person["consent"]["automated_voice"]
+            assert (f"{attempt}.sms" in steps) == person["consent"]["sms"]
+        panel = {f"confirmed.briefing-{p}" for p in data["plan"]["panel"]}
+        assert panel | {"confirmed.confirmation", "confirmed.catering-order", "released.release-notice"} <= steps
+        assert {f"released.release-{p}" for p in data["plan"]["panel"]} <= steps
+        invite = next((out / person["id"]).glob("*-confirmed.confirmation.ics")).read_bytes()
+        assert b"METHOD:REQUEST\r\n" in invite  # as attached: CRLF lines
+        email = next((out / person["id"]).glob("*-1.email.txt")).read_text(encoding="utf-8")
+        assert email.startswith(f"To: {person['email']}\nSubject: ") and "/r/" in email
+    alice = (out / "alice-moreau" / "01-1.call.txt").read_text(encoding="utf-8")
+    assert "Tuesday 08 December 2026 at 04:00" in alice  # her zone (New York), not the round's
+    assert "Tue 08 Dec 2026 04:00 America/New_York, room fleet" in said
+
+
+def test_dry_run_names_a_candidate_no_slot_fits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = example_data()
+    data["candidates"][0]["interview_times"] = [{"start": "2027-01-04T09:00", "end": "2027-01-04T18:00"}]
+    out = tmp_path / "out"
+    assert main(["round", "dry-run", str(write(tmp_path, data)), "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "Alice Moreau" in said and "NO SLOT fits her free times" in said and "7 of 8 planned" in said
+    files = [p.name for p in (out / "alice-moreau").iterdir()]
+    assert files == ["01-released.recruiter-alert.txt"] or sorted(files) == [
+        "01-released.recruiter-alert.html",
+        "01-released.recruiter-alert.txt",
+    ]
+
+
+def test_a_bad_round_file_is_refused_before_anything_is_rendered(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = example_data()
+    data["candidates"][2]["phone"] = "+44 20"
+    data["schedule"] = {"cron": "every monday"}
+    out = tmp_path / "out"
+    assert main(["round", "dry-run", str(write(tmp_path, data)), "--out", str(out)]) == 1
+    error = capsys.readouterr().err
+    assert "candidates[2].phone" in error and "not a valid E.164 number" in error
+    assert "schedule.cron" in error and "'every monday' is not a cron line" in error
+    assert not out.exists()
+    assert main(["round", "validate", str(write(tmp_path, data))]) == 1
