@@ -13,7 +13,13 @@ from uuid import UUID
 import yaml
 from prefect import get_client
 from prefect.client.orchestration import PrefectClient
-from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId, LogFilterLevel
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterId,
+    LogFilter,
+    LogFilterFlowRunId,
+    LogFilterLevel,
+)
 from prefect.client.schemas.objects import FlowRun
 from prefect.client.schemas.sorting import LogSort
 from prefect.deployments import arun_deployment
@@ -85,7 +91,8 @@ class Harness:
         deadline = time.monotonic() + timeout
         async with get_client() as client:
             while True:
-                runs = {i: await client.read_flow_run(i) for i in run_ids}
+                found = await client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=run_ids)))
+                runs = {r.id: r for r in found}  # one request per look: SQLite is busy enough
                 if all(reached(r) for r in runs.values()):
                     return runs
                 # a run that ended elsewhere will never get there: say so now, with its story
@@ -94,7 +101,7 @@ class Harness:
                     stuck = lost or [r for r in runs.values() if not reached(r)]
                     stories = [await self._story(client, r) for r in stuck]
                     raise TimeoutError(f"runs did not get there in {timeout:.0f} s:\n" + "\n".join(stories))
-                await asyncio.sleep(1)
+                await asyncio.sleep(2)
 
     @staticmethod
     async def _story(client: PrefectClient, run: FlowRun) -> str:
@@ -124,7 +131,7 @@ class Harness:
             run = next((r for r in runs if r.state and not r.state.is_final()), None)
             if run and run.state and (run.state.state_details.pause_key or "").startswith("reply-"):
                 return run.id
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(1.5)
         raise TimeoutError(f"{candidate_id} never waited for a reply in {patience:.0f} s")
 
     async def reply_when_waiting(self, round_id: str, candidate_id: str, reply: Reply) -> str:

@@ -8,6 +8,7 @@ an SMS, the recruiter's form in the UI). Every run is resumed at least once on t
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -78,7 +79,7 @@ async def wait_for_reply_wait(run_id: UUID) -> None:
             and state.is_paused()
             and (state.state_details.pause_key or "").startswith("reply-")
         ):
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(1)
 
 
 @pytest.fixture(scope="module")
@@ -253,3 +254,28 @@ def test_timeline_artifacts_and_events(outcomes: dict[str, CallbackResult]) -> N
         "secondround.candidate.confirmed",
     } <= set(events)
     assert sorted(events).count("secondround.candidate.called") == 1
+
+
+def test_round_dashboard_and_response_analytics(outcomes: dict[str, CallbackResult]) -> None:
+    async def look() -> dict[str, Any]:
+        async with get_client() as client:
+            found = await client.read_latest_artifacts(
+                artifact_filter=ArtifactCollectionFilter(
+                    key=ArtifactCollectionFilterKey(any_=[f"round-{ROUND}", f"round-{ROUND}-responses"])
+                )
+            )
+        return {a.key: a.data for a in found}
+
+    latest = asyncio.run(look())
+    rows = (
+        json.loads(latest[f"round-{ROUND}"]) if isinstance(latest[f"round-{ROUND}"], str) else latest[f"round-{ROUND}"]
+    )
+    states = {row["candidate"].split()[0].lower(): row["state"] for row in rows}
+    assert states == {cid: outcomes[cid].outcome.value for cid in CALLS}
+    fay = next(row for row in rows if row["candidate"].startswith("Fay"))
+    assert fay["attempt"] == 2 and fay["room"] != "-" and fay["next action"] == "none"
+    markdown = str(latest[f"round-{ROUND}-responses"])
+    # 12 decided: first attempt ann gus jan kim lea; after voicemail cat ida; after retry fay; released ben dan eve hal
+    for share in ("| confirmed on the first attempt | 42% (5) |", "| confirmed after a voicemail | 17% (2) |"):
+        assert share in markdown
+    assert "| confirmed after a retry | 8% (1) |" in markdown and "| released | 33% (4) |" in markdown
