@@ -1,0 +1,81 @@
+"""When a candidate is stuck: pure rules, no I/O (``flows/monitor.py`` gathers the facts).
+
+A candidate is stuck when her latest callback run:
+- waits past its deadline plus a grace (the timer run is late, gone or failed);
+- has been running (or pending) longer than a run ever should;
+- crashed or failed and no newer run took over;
+- is still undecided too close to her interview (the coordinator must act by hand).
+Prefect cannot filter runs by time in a state, so these are checked here on the runs' facts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class Reason(StrEnum):
+    overdue_wait = "waiting past its deadline"
+    running_too_long = "running too long"
+    crashed = "crashed"
+    failed = "failed"
+    undecided = "undecided close to the interview"
+
+
+class RunFacts(BaseModel):
+    """What the monitor knows about a candidate's latest run."""
+
+    round_id: str
+    candidate_id: str
+    flow_run_id: str
+    state_type: str = Field(description="Prefect state type: RUNNING, PAUSED, CRASHED, ...")
+    state_name: str
+    since: datetime = Field(description="When the run entered its state")
+    deadline: datetime | None = Field(default=None, description="When her pending timer run is due, if any")
+    interview: datetime | None = Field(default=None, description="Start of her held or planned slot")
+
+
+class Limits(BaseModel):
+    grace: timedelta = Field(default=timedelta(hours=1), description="How late a reply deadline may fire")
+    running: timedelta = Field(default=timedelta(minutes=30), description="Longest a run may run between waits")
+    decide_before: timedelta = Field(
+        default=timedelta(hours=48), description="Flag a candidate still undecided this long before her interview"
+    )
+
+
+class Stuck(BaseModel):
+    facts: RunFacts
+    reason: Reason
+    detail: str
+
+
+def _ago(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+
+
+def _problem(facts: RunFacts, *, now: datetime, limits: Limits) -> tuple[Reason, str] | None:
+    kind, since = facts.state_type, now - facts.since
+    if kind in {"CRASHED", "FAILED"}:
+        return (Reason.crashed if kind == "CRASHED" else Reason.failed), f"{facts.state_name} {_ago(since)} ago"
+    if kind == "PAUSED" and facts.deadline is None:
+        return Reason.overdue_wait, f"waiting for {_ago(since)} with no reply timer pending"
+    if kind == "PAUSED" and facts.deadline is not None and now > facts.deadline + limits.grace:
+        return Reason.overdue_wait, f"its reply deadline passed {_ago(now - facts.deadline)} ago"
+    if kind in {"RUNNING", "PENDING"} and since > limits.running:
+        return Reason.running_too_long, f"{kind.lower()} for {_ago(since)}"
+    return None
+
+
+def diagnose(facts: RunFacts, *, now: datetime, limits: Limits) -> Stuck | None:
+    """Why this run is stuck, or None; the most urgent reason first."""
+    if facts.state_type in {"COMPLETED", "CANCELLED", "CANCELLING"}:
+        return None
+    problem = _problem(facts, now=now, limits=limits)
+    if problem is None and facts.interview is not None and now > facts.interview - limits.decide_before:
+        left = facts.interview - now
+        when = f"her interview starts in {_ago(left)}" if left > timedelta(0) else "her interview time has passed"
+        problem = Reason.undecided, f"no decision yet and {when}"
+    return Stuck(facts=facts, reason=problem[0], detail=problem[1]) if problem else None
