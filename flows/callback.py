@@ -72,6 +72,7 @@ async def candidate_callback(request: CallbackRequest) -> CallbackResult:
     if booking.slot is None:
         return await settle(request, booking, None, timeline, outcome=Outcome.no_slot, attempts=0)
     await share_slot(run_id, booking.slot)
+    timeline.slot = booking.slot
 
     reply: Reply | None = None
     attempt = 0
@@ -174,7 +175,10 @@ async def wait(
         reply = Reply(**earlier)
     else:
         waiting = "a reply to attempt" if what == "reply" else "her call window for attempt"
-        await timeline.publish(f"waiting for {waiting} {attempt}")
+        then = "no reply: next attempt" if attempt < round_.cadence.attempts else "no reply: release"
+        if what != "reply":
+            then = "call her"
+        await timeline.publish(f"waiting for {waiting} {attempt}", next_action=f"{then} at {due:%d %b %H:%M:%S} UTC")
         reply = await asuspend_flow_run(wait_for_input=Reply, key=pause_key)
     step = "reply" if what == "reply" else f"{what}-reply"
     recorded = await record_reply(key.model_copy(update={"step": step}), reply=reply, run_id=run_id)

@@ -5,17 +5,17 @@ Each run is created with an idempotency key per round and candidate, so running 
 again (on its schedule, or by hand) starts nobody twice and picks up candidates added since.
 Waitlisted candidates wait for a released slot: each run carries the waitlist, and a release
 offers the slot to the first waitlisted candidate free then (``flows/waitlist.py``).
-Publishes the round's table artifact.
+Publishes the round's dashboard (``flows/dashboard.py``) with a row per candidate not yet on it.
 """
 
 from __future__ import annotations
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import acreate_table_artifact
 from pydantic import BaseModel, Field
 
 from config.loading import load_round
 from config.round import Candidate, RoundDetails
+from flows.dashboard import Row, publish, read_rows
 from flows.deployments import start_callback
 from flows.models import CallbackRequest, Slot, StartedRun
 from flows.slots import plan_round, round_calendars, search_window
@@ -61,9 +61,17 @@ async def hiring_round(request: RoundRequest) -> list[StartedRun]:
             )
         )
     logger.info("Round %s: %d candidate runs, %d waitlisted", round_.id, len(started), len(waitlist))
-    await acreate_table_artifact(
-        key=f"round-{round_.id}",
-        table=[s.model_dump(mode="json") for s in started],
-        description=f"{round_.name}: candidate runs",
-    )
+    known = {row.candidate_id for row in await read_rows(round_.id)}  # rows her own run keeps up to date
+    fresh = [
+        Row(
+            candidate_id=c.id,
+            name=c.name,
+            state="started",
+            next_action="hold her slot, then call",
+            slot=planned.get(c.id),
+        )
+        for c in shortlisted
+        if c.id not in known
+    ]
+    await publish(details, *fresh)
     return started

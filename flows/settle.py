@@ -51,7 +51,9 @@ async def settle(
         timeline.add(*await _release(request, booking, outcome, cancels=cancels, wish=wish))
     line = await record_outcome(_key(request, "outcome"), outcome=outcome, attempts=attempts)
     timeline.add(line)
-    await timeline.publish(outcome.value)
+    timeline.slot = booking.slot if outcome is Outcome.confirmed else None  # a released slot is no longer hers
+    then = "the recruiter calls her back" if outcome is Outcome.rescheduling else "none"
+    await timeline.publish(outcome.value, next_action=then, outcome=outcome.value)
     return CallbackResult(
         round_id=request.round.id,
         candidate_id=request.candidate.id,

@@ -2,6 +2,7 @@
 
 The flow body re-runs from the top after each resume, so the timeline is rebuilt from the
 persisted step results each time and republished: the latest version is always complete.
+Each publication is a transition: her row on the round's dashboard is republished with it.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from prefect.artifacts import acreate_table_artifact
 
 from config.round import Candidate, RoundDetails
+from flows.dashboard import publish, row_of
+from flows.models import Slot
 from tasks.effects import Done
 
 
@@ -17,11 +20,12 @@ class Timeline:
         self.round = round_
         self.candidate = candidate
         self.lines: list[Done] = []
+        self.slot: Slot | None = None
 
     def add(self, *lines: Done | None) -> None:
         self.lines.extend(line for line in lines if line is not None)
 
-    async def publish(self, status: str) -> None:
+    async def publish(self, status: str, *, next_action: str, outcome: str | None = None) -> None:
         rows = [
             {
                 "at (UTC)": f"{line.at:%Y-%m-%d %H:%M:%S}",
@@ -36,3 +40,5 @@ class Timeline:
             table=rows or [{"at (UTC)": "", "attempt": 0, "step": "", "what happened": "nothing yet"}],
             description=f"{self.candidate.name} ({self.round.name}): {status}",
         )
+        row = row_of(self.candidate, self.lines, state=status, slot=self.slot, next_action=next_action, outcome=outcome)
+        await publish(self.round, row)

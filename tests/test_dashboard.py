@@ -1,0 +1,87 @@
+"""The round dashboard's rows and response analytics, without Prefect."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from config.round import HiringRound
+from flows.dashboard import Row, responses, row_of, table
+from flows.models import Slot
+from tasks.effects import Done
+from tests.roundfiles import example_data
+
+T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
+ROUND = HiringRound.model_validate(example_data())
+SLOT = Slot(start=datetime(2026, 12, 8, 9, tzinfo=UTC), end=datetime(2026, 12, 8, 15, tzinfo=UTC), room_id="fleet")
+
+
+def line(step: str, attempt: int, minutes: float, detail: str = "") -> Done:
+    return Done(step=step, attempt=attempt, at=T0 + timedelta(minutes=minutes), detail=detail)
+
+
+def test_a_row_from_her_timeline() -> None:
+    lines = [
+        line("hold-room", 0, 0, "held"),
+        line("call", 1, 1, "called: machine"),
+        line("voicemail", 1, 2, "voicemail left on +1"),
+        line("email", 1, 3, "emailed"),
+        line("reply", 1, 45, "replied confirm by link"),
+    ]
+    row = row_of(ROUND.candidates[0], lines, state="confirmed", slot=SLOT, next_action="none", outcome="confirmed")
+    assert (row.attempt, row.voicemail, row.outcome) == (1, True, "confirmed")
+    assert (row.first_contact, row.last_contact, row.replied_at) == (
+        T0 + timedelta(minutes=1),
+        T0 + timedelta(minutes=3),
+        T0 + timedelta(minutes=45),
+    )
+    [shown] = table(ROUND, [row])
+    assert shown == {
+        "candidate": ROUND.candidates[0].name,
+        "state": "confirmed",
+        "attempt": 1,
+        "last contact": "Tue 01 Dec 09:03",  # the round's zone: London is on UTC in winter
+        "next action": "none",
+        "slot": "Tue 08 Dec 09:00",
+        "room": "fleet",
+    }
+
+
+def test_no_reply_is_not_a_reply() -> None:
+    lines = [line("email", 1, 0), line("reply", 1, 60, "no reply by the deadline (deadline)")]
+    row = row_of(ROUND.candidates[0], lines, state="waiting", slot=None, next_action="retry", outcome=None)
+    assert row.replied_at is None and not row.voicemail
+
+
+def test_response_analytics() -> None:
+    def row(cid: str, outcome: str | None, attempt: int, *, voicemail: bool = False, reply: float | None = None) -> Row:
+        replied = T0 + timedelta(minutes=reply) if reply is not None else None
+        return Row(
+            candidate_id=cid,
+            name=cid,
+            state=outcome or "waiting",
+            attempt=attempt,
+            outcome=outcome,
+            voicemail=voicemail,
+            first_contact=T0,
+            replied_at=replied,
+        )
+
+    rows = [
+        row("a", "confirmed", 1, reply=2),
+        row("b", "confirmed", 1, voicemail=True, reply=30),
+        row("c", "confirmed", 2, voicemail=True, reply=90),
+        row("d", "declined", 1, reply=10),
+        row("e", "released", 2),
+        row("f", None, 1),
+    ]
+    assert responses(rows) == {
+        "candidates": 6,
+        "decided": 5,
+        "confirmed on the first attempt": "20% (1)",
+        "confirmed after a voicemail": "20% (1)",
+        "confirmed after a retry": "20% (1)",
+        "released": "40% (2)",
+        "time to reply, median": "20.0 min",
+        "time to reply, slowest": "90.0 min",
+    }
+    assert responses([])["released"] == "-"
