@@ -75,7 +75,9 @@ class CalDav:
         if not self.settings.caldav_create_missing:
             raise TerminalChannelError("calendar", f"{calendar} does not exist")
         made = await self._call(calendar, "MKCALENDAR")
-        if made.status not in (201, 405):  # 405: made meanwhile by another run
+        if made.status in (405, 409):  # another run made it meanwhile (Radicale: 409 resource-must-be-null)
+            made = await self._call(calendar, "PROPFIND", "", {"Depth": "0"})
+        if made.status not in (201, 207):
             raise TransientChannelError("calendar", f"MKCALENDAR {calendar}: {made.status}")
 
     async def busy(self, calendar: str, start: datetime, end: datetime) -> list[Interval]:

@@ -150,3 +150,18 @@ def test_a_wrong_login_and_a_missing_calendar_are_terminal_a_dead_server_transie
     dead = peers.settings.model_copy(update={"caldav_url": "http://127.0.0.1:9/secondround/"})
     with pytest.raises(TransientChannelError):
         run(busy(dead, "staff-any/"))
+
+
+def test_runs_racing_to_create_a_missing_calendar_all_get_it(peers: Peers) -> None:
+    """The sandbox creates missing calendars; the runs of a new round all ask at once."""
+    cals = [peers.settings.caldav_url + f"staff-race-{n}/" for n in range(3)]
+
+    async def one() -> None:
+        async with caldav(peers.settings) as dav:
+            for cal in cals:
+                await dav.ensure(cal)
+
+    async def scenario() -> None:
+        await asyncio.gather(*(one() for _ in range(6)))
+
+    run(scenario())  # none raises: a calendar made meanwhile (Radicale's 409) is found, not an error
