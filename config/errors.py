@@ -3,7 +3,8 @@
     SecondroundError
     ├── ConfigError                 bad input from an operator: nothing is sent
     │   ├── RoundFileError          a round file with problems (lists every one, with its path)
-    │   └── SettingsError           missing or placeholder credentials outside the sandbox
+    │   ├── SettingsError           missing or placeholder credentials outside the sandbox
+    │   └── RerunRefusedError       a rerun asked for a candidate whose run is alive or decided
     ├── ChannelError                a boundary (phone, mail, calendar) refused or failed
     │   ├── TransientChannelError   worth retrying: rate limits, dropped connections, timeouts
     │   └── TerminalChannelError    retrying cannot help: invalid number, bad credentials,
@@ -72,3 +73,7 @@ class ReplyError(SecondroundError):
 
 class NoWaitingRunError(ReplyError):
     """No run is waiting for a reply from this candidate."""
+
+
+class RerunRefusedError(ConfigError):
+    """rerun-candidate refused: her run is alive (resume or cancel it) or she is decided."""

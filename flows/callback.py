@@ -18,6 +18,7 @@ from uuid import UUID
 from prefect import flow, get_client, get_run_logger, task
 from prefect.flow_runs import asuspend_flow_run
 from prefect.input.actions import aread_flow_run_input
+from prefect.results import get_result_store
 from prefect.runtime import flow_run
 from pydantic import BaseModel
 
@@ -31,6 +32,7 @@ from flows.models import (
     CallbackRequest,
     CallbackResult,
     CallPlan,
+    Contact,
     Decision,
     Outcome,
     RecordedReply,
@@ -93,6 +95,12 @@ async def reach_out(request: CallbackRequest, slot: Slot, attempt: int, timeline
     def key(step: str) -> EffectKey:
         return EffectKey(round_id=round_.id, candidate_id=candidate.id, attempt=attempt, step=step)
 
+    def again(step: Contact) -> bool:
+        """A rerun's steps from ``redo_from`` on skip their records and look at the peer again."""
+        redo = request.redo_from
+        order = list(Contact)
+        return redo is not None and (attempt, order.index(step)) >= (redo.attempt, order.index(redo.step))
+
     plan = await plan_call(key("plan-call"), request=request)
     timeline.add(plan)
     if plan.call_at is not None and plan.call_at > plan.at:
@@ -101,7 +109,7 @@ async def reach_out(request: CallbackRequest, slot: Slot, attempt: int, timeline
             return early
     if plan.call_at is not None:
         recruiter = round_.organisation.recruiter
-        call = await call_candidate(
+        call = await call_candidate.with_options(refresh_cache=again(Contact.call))(
             key("call"),
             to=candidate.phone,
             script=render("call_script", ctx),
@@ -120,17 +128,20 @@ async def reach_out(request: CallbackRequest, slot: Slot, attempt: int, timeline
             return recorded.reply
         if leaves_voicemail(call, candidate) and call.sid:
             spoken = render("voicemail", ctx)
-            timeline.add(await leave_voicemail(key("voicemail"), call_sid=call.sid, to=candidate.phone, message=spoken))
+            voicemail = leave_voicemail.with_options(refresh_cache=again(Contact.voicemail))
+            timeline.add(await voicemail(key("voicemail"), call_sid=call.sid, to=candidate.phone, message=spoken))
         phone_works = call.outcome is not CallOutcome.unreachable
     else:
         phone_works = True
     kind = "invitation" if attempt == 1 else "retry"
-    sent = await send_email(key("email"), render_email(kind, ctx, to=candidate.email, to_name=candidate.name))
+    email = render_email(kind, ctx, to=candidate.email, to_name=candidate.name)
+    sent = await send_email.with_options(refresh_cache=again(Contact.email))(key("email"), email)
     timeline.add(sent)
     if sent.refused:
         timeline.add(await alert_recruiter(request, key("alert-email"), "email refused", sent.refused))
     if candidate.consent.sms and phone_works:
-        timeline.add(await send_sms(key("sms"), to=candidate.phone, body=render("sms", ctx)))
+        text = send_sms.with_options(refresh_cache=again(Contact.sms))
+        timeline.add(await text(key("sms"), to=candidate.phone, body=render("sms", ctx)))
     return None
 
 
@@ -167,6 +178,13 @@ async def wait(
     now = datetime.now(timezone.utc)
     due = reply_due(now, until - now, time_scale=get_settings().time_scale)
     pause_key = f"{what}-{attempt}"
+    step = "reply" if what == "reply" else f"{what}-reply"
+    recorded_key = key.model_copy(update={"step": step})
+    if await get_result_store().aexists(str(recorded_key)):
+        # this wait ended before, in this run or one it took over from: its record decides
+        recorded = await record_reply(recorded_key, reply=Reply(decision=Decision.no_reply), run_id=run_id)
+        timeline.add(recorded)
+        return recorded.reply
     timeline.add(await arm_deadline(key, flow_run_id=run_id, pause_key=pause_key, due=due))
     earlier = await aread_flow_run_input(f"suspended-{pause_key}-response", flow_run_id=UUID(run_id))
     if earlier is not None:
@@ -180,8 +198,7 @@ async def wait(
             then = "call her"
         await timeline.publish(f"waiting for {waiting} {attempt}", next_action=f"{then} at {due:%d %b %H:%M:%S} UTC")
         reply = await asuspend_flow_run(wait_for_input=Reply, key=pause_key)
-    step = "reply" if what == "reply" else f"{what}-reply"
-    recorded = await record_reply(key.model_copy(update={"step": step}), reply=reply, run_id=run_id)
+    recorded = await record_reply(recorded_key, reply=reply, run_id=run_id)
     timeline.add(recorded)
     return recorded.reply
 

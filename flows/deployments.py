@@ -27,14 +27,15 @@ def phone_tag(phone: str) -> str:
     return "phone:" + hashlib.sha256(phone.encode()).hexdigest()[:16]
 
 
-async def start_callback(request: CallbackRequest, *, tags: tuple[str, ...] = ()) -> FlowRun:
+async def start_callback(request: CallbackRequest, *, tags: tuple[str, ...] = (), rerun_of: str = "") -> FlowRun:
     """Her candidate-callback run, created once per round and candidate (the idempotency key):
-    asking again returns the run that exists."""
+    asking again returns the run that exists. A rerun is keyed by the run it replaces."""
     round_id, candidate_id = request.round.id, request.candidate.id
+    key = f"{round_id}.{candidate_id}" + (f".rerun-of-{rerun_of}" if rerun_of else "")
     return await arun_deployment(
         CALLBACK,
         parameters={"request": request.model_dump(mode="json")},
-        idempotency_key=f"{round_id}.{candidate_id}",
+        idempotency_key=key,
         timeout=0,
         as_subflow=False,
         tags=[

@@ -58,6 +58,20 @@ class Slot(BaseModel):
     room_id: str = Field(description="Room chosen for the day")
 
 
+class Contact(StrEnum):
+    """The steps of an attempt that reach her, in the order they happen."""
+
+    call = "call"
+    voicemail = "voicemail"
+    email = "email"
+    sms = "sms"
+
+
+class RedoFrom(BaseModel):
+    attempt: int = Field(default=1, ge=1, le=5, description="The contact attempt")
+    step: Contact = Field(description="The first step checked again")
+
+
 class CallbackRequest(BaseModel):
     """One candidate of one round: everything her callback run needs, frozen at start."""
 
@@ -68,6 +82,11 @@ class CallbackRequest(BaseModel):
     )
     waitlist: list[Candidate] = Field(
         default_factory=list, description="Who is offered her slot if she declines or stays silent, best rank first"
+    )
+    redo_from: RedoFrom | None = Field(
+        default=None,
+        description="Set by rerun-candidate: from this step on, each contact's record is set aside and checked "
+        "against its peer again (one that happened is never repeated)",
     )
 
 
