@@ -2,17 +2,20 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install prism browser demo test lint lock clean bench-pacing bench-mail bench-planner bench-replies
+.PHONY: install prism browser postgres demo test lint lock clean bench-pacing bench-mail bench-planner bench-replies
 
 install: $(STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "secondround needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@# uv installs the hashed lock in seconds (pip took minutes of CI's 30); pinned here by version
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
@@ -42,10 +45,18 @@ $(AXE_STAMP): tools/axe/package-lock.json
 	cd tools/axe && npm ci --no-audit --no-fund --loglevel=error
 	@touch $(AXE_STAMP)
 
+# The scale-out configuration's test and benchmark run Prefect on Debian's PostgreSQL
+# (sandbox/postgres.py starts a throwaway cluster; the package's service stays stopped).
+POSTGRES_INITDB := $(firstword $(wildcard /usr/lib/postgresql/*/bin/initdb))
+
+postgres:
+	@[ -n "$(POSTGRES_INITDB)" ] || [ "$$(id -u)" = 0 ] || { echo "the scale-out test needs PostgreSQL: sudo apt-get install postgresql"; exit 1; }
+	@[ -n "$(POSTGRES_INITDB)" ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
+
 demo: install
 	$(BIN)/python -m sandbox.demo $(ARGS)
 
-test: install prism browser
+test: install prism browser postgres
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: install
@@ -66,9 +77,9 @@ bench-replies: install
 bench-planner: install
 	PYTHONPATH=. $(BIN)/python -m bench.planner
 
-# Re-pin after changing dependencies in pyproject.toml (needs uv: pip install uv).
-lock:
-	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --no-header -o requirements.lock
+# Re-pin after changing dependencies in pyproject.toml (with the venv's uv).
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --no-header -o requirements.lock
 
 clean:
 	rm -rf $(VENV) tools/prism/node_modules tools/axe/node_modules .secondround .mypy_cache .ruff_cache .pytest_cache

@@ -195,6 +195,8 @@ class LocalStack(Peers):
         time_scale: float = 1.0,
         behaviours: Path | None = None,
         worker_limit: int = 6,
+        workers: int = 1,
+        database_url: str | None = None,
         ui: bool = False,
         calls_per_second: float = 5.0,
     ) -> None:
@@ -203,6 +205,7 @@ class LocalStack(Peers):
         self.api_url = f"http://127.0.0.1:{self.port}/api"
         self.ui_url = f"http://127.0.0.1:{self.port}"
         self.worker_limit = worker_limit
+        self.workers = workers
         self.env.update(
             {
                 "PREFECT_HOME": str(self.home / "prefect"),
@@ -222,6 +225,8 @@ class LocalStack(Peers):
                 "PREFECT_CLIENT_MAX_RETRIES": "10",
             }
         )
+        if database_url:  # the scale-out configuration: PostgreSQL (sandbox/postgres.py) for SQLite
+            self.env["PREFECT_API_DATABASE_CONNECTION_URL"] = database_url
 
     def client_settings(self) -> AbstractContextManager[object]:
         """Point this process's Prefect client at the stack."""
@@ -259,7 +264,9 @@ class LocalStack(Peers):
         self._run("--no-prompt", "deployment", "schedule", "pause", "--all")
         # six flow processes at once: on two cores twelve spent their time starting Python and
         # kept SQLite's writer busy long enough for 503s and minutes of client back-off
-        self._prefect("worker", "start", "--pool", "secondround", "--limit", str(self.worker_limit), log="worker.log")
+        for n in range(self.workers):
+            log = "worker.log" if n == 0 else f"worker-{n + 1}.log"
+            self._prefect("worker", "start", "--pool", "secondround", "--limit", str(self.worker_limit), log=log)
         return self
 
     def __enter__(self) -> LocalStack:
