@@ -180,12 +180,13 @@ async def wait(
     pause_key = f"{what}-{attempt}"
     step = "reply" if what == "reply" else f"{what}-reply"
     recorded_key = key.model_copy(update={"step": step})
+    timeline.add(await arm_deadline(key, flow_run_id=run_id, pause_key=pause_key, due=due))
     if await get_result_store().aexists(str(recorded_key)):
-        # this wait ended before, in this run or one it took over from: its record decides
+        # this wait ended before, in this run or in one it took over from (a rerun): its record
+        # decides; a rerun's new timer for it finds nothing waiting on it and does nothing
         recorded = await record_reply(recorded_key, reply=Reply(decision=Decision.no_reply), run_id=run_id)
         timeline.add(recorded)
         return recorded.reply
-    timeline.add(await arm_deadline(key, flow_run_id=run_id, pause_key=pause_key, due=due))
     earlier = await aread_flow_run_input(f"suspended-{pause_key}-response", flow_run_id=UUID(run_id))
     if earlier is not None:
         # this run was resumed here before it crashed and was retried: a retry makes Prefect
