@@ -12,9 +12,10 @@ install: $(STAMP)
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "secondround needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
-	@# uv installs the hashed lock in seconds (pip took minutes of CI's 30); pinned here by version
+	@# uv installs the hashed lock in seconds (pip took minutes of CI's 30), compiled to bytecode as pip does:
+	@# every flow run is a new process, and PYTHONDONTWRITEBYTECODE would make each compile Prefect anew
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode --require-hashes -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
