@@ -144,7 +144,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_input_gets_a_server_error(case: Any, fuzzed: TestClient) -> None:
     # schemathesis generates; httpx (FastAPI's TestClient) sends: its own requests-based sender
     # trips over urllib3-future, which caldav's niquests installs in urllib3's place

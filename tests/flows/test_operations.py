@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from prefect import get_client
+from prefect.client.orchestration import PrefectClient
 from prefect.client.schemas.filters import (
     ArtifactCollectionFilter,
     ArtifactCollectionFilterKey,
@@ -101,6 +102,20 @@ async def stuck_run(harness: Harness, round_id: str, candidate_id: str) -> None:
             await client.delete_flow_run(timer.id)
 
 
+async def stuck_events(client: PrefectClient, *, expected: int) -> list[str]:
+    """The stuck events' resources, once the server has persisted them (it batches, every 2 s)."""
+    give_up = time.monotonic() + 60
+    while True:
+        response = await client._client.post(
+            "/events/filter", json={"filter": {"event": {"name": ["secondround.candidate.stuck"]}}, "limit": 50}
+        )
+        response.raise_for_status()
+        events = [e["resource"]["prefect.resource.id"] for e in response.json()["events"]]
+        if len(events) >= expected or time.monotonic() > give_up:
+            return events
+        await asyncio.sleep(2)
+
+
 async def monitor(**request: Any) -> list[dict[str, Any]]:
     run = await arun_deployment(MONITOR, parameters={"request": request}, timeout=240, as_subflow=False)
     assert run.state is not None and run.state.is_completed(), run.state
@@ -127,12 +142,7 @@ def test_stuck_candidates_are_found_reported_once_and_tabled(harness: Harness) -
             [table] = await client.read_latest_artifacts(
                 artifact_filter=ArtifactCollectionFilter(key=ArtifactCollectionFilterKey(any_=["stuck-candidates"]))
             )
-            response = await client._client.post(
-                "/events/filter",
-                json={"filter": {"event": {"name": ["secondround.candidate.stuck"]}}, "limit": 50},
-            )
-            response.raise_for_status()
-        events = [e["resource"]["prefect.resource.id"] for e in response.json()["events"]]
+            events = await stuck_events(client, expected=6)
         for cid in ("sam", "sid"):  # let them finish
             await deliver_reply("stuck", cid, Reply(decision=Decision.confirm, channel=ReplyChannel.link), patience=300)
         await harness.wait([sam, sid], timeout=300)
