@@ -12,13 +12,16 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from config.errors import RoundFileError
 from config.loading import load_round
 from config.round import HiringRound
-from flows.preview import CandidatePreview, preview_round
-from flows.slots import Intervals, round_calendars, search_window
+
+if TYPE_CHECKING:
+    from flows.preview import CandidatePreview
+    from flows.slots import Intervals
 
 
 def _out(text: str) -> None:
@@ -36,6 +39,7 @@ def validate(path: str) -> int:
 def _busy(round_: HiringRound, *, read_calendars: bool) -> dict[str, Intervals]:
     if not read_calendars:
         return {}
+    from flows.slots import round_calendars, search_window
     from tasks.calendars import calendar_urls, find_busy  # read only: a REPORT per calendar
 
     urls = calendar_urls(round_.details)
@@ -57,6 +61,8 @@ def _write(folder: Path, preview: CandidatePreview) -> int:
 
 
 def dry_run(path: str, *, out: Path | None, read_calendars: bool) -> int:
+    from flows.preview import preview_round  # imports Prefect: only for the commands that need it
+
     round_ = load_round(path)
     previews = preview_round(round_, _busy(round_, read_calendars=read_calendars))
     folder = out or Path(f"dry-run-{round_.id}")
