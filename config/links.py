@@ -38,7 +38,8 @@ def make_token(key: bytes, claim: LinkClaim) -> str:
 
 def verify(key: bytes, token: str, *, now: datetime) -> LinkClaim:
     payload, _, signature = token.rpartition(".")
-    if not payload or not hmac.compare_digest(_sign(key, payload), signature):
+    # our tokens are ASCII; compare_digest refuses to compare other strings (a 500, not a 400)
+    if not token.isascii() or not payload or not hmac.compare_digest(_sign(key, payload), signature):
         raise BadLink("this link is not valid: it was changed or not issued by us")
     round_id, candidate_id, attempt, choice, expires = payload.split(".")
     claim = LinkClaim(

@@ -5,21 +5,28 @@ round's table artifact ``round-<id>`` (candidate, state, attempt, last contact, 
 slot, room) and the response analytics ``round-<id>-responses`` (time to reply; shares
 confirmed on the first attempt, after a voicemail, after a retry, and released) from every row.
 Two transitions at the same moment may publish in either order; the next one sets it right.
-Rows and analytics are pure (``row_of``, ``responses``); publishing is the only I/O.
+
+The artifacts are updated in place (one version each, not one per transition), and a round of
+more than ``SMALL`` candidates is rebuilt at most every ``PERIOD``: rebuilding reads every row,
+so doing it on each of a 1,000-candidate round's transitions made the round quadratic. The
+stuck-candidates monitor rebuilds any round whose rows changed since (``refresh_all``), so the
+last transitions show up too. Rows and analytics are pure; publishing is the only I/O.
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from prefect import get_client
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.client.orchestration import PrefectClient
-from prefect.client.schemas.actions import VariableCreate, VariableUpdate
+from prefect.client.schemas.actions import ArtifactUpdate, VariableCreate, VariableUpdate
+from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
 from prefect.exceptions import PrefectHTTPStatusError
 from pydantic import BaseModel
 
@@ -30,6 +37,9 @@ from tasks.effects import Done
 
 CONTACT = {"call", "voicemail", "email", "sms"}
 ROW_TAG = "secondround-row"
+BOARD_TAG = "secondround-dashboard"
+SMALL = 50
+PERIOD = timedelta(seconds=15)
 
 
 class Row(BaseModel):
@@ -94,7 +104,15 @@ def responses(rows: Sequence[Row]) -> dict[str, Any]:
     }
 
 
-def table(round_: RoundDetails, rows: Sequence[Row]) -> list[dict[str, Any]]:
+class RoundRef(BaseModel):
+    """What the dashboard needs of a round (a variable holds at most 5,000 characters)."""
+
+    id: str
+    name: str
+    time_zone: str
+
+
+def table(round_: RoundDetails | RoundRef, rows: Sequence[Row]) -> list[dict[str, Any]]:
     zone = ZoneInfo(round_.time_zone)
 
     def at(moment: datetime | None) -> str:
@@ -118,47 +136,101 @@ def _variable(round_id: str, candidate_id: str) -> str:
     return f"secondround-row-{round_id}--{candidate_id}"
 
 
-async def read_rows(round_id: str) -> list[Row]:
-    rows: list[Row] = []
-    tags = [ROW_TAG, round_tag(round_id)]
+async def _read_variables(tags: list[str]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
     async with get_client() as client:
         while True:
             response = await client._client.post(
-                "/variables/filter",
-                json={
-                    "variables": {"tags": {"all_": tags}},
-                    "limit": 200,
-                    "offset": len(rows),
-                },
+                "/variables/filter", json={"variables": {"tags": {"all_": tags}}, "limit": 200, "offset": len(found)}
             )
             response.raise_for_status()
             page = response.json()
-            rows += [Row.model_validate(v["value"]) for v in page]
+            found += page
             if len(page) < 200:
-                return rows
+                return found
 
 
-async def _store(client: PrefectClient, round_id: str, row: Row) -> None:
-    """Her row, in one write: update it, or create it the first time."""
-    name, value = _variable(round_id, row.candidate_id), row.model_dump(mode="json")
+async def read_rows(round_id: str) -> list[Row]:
+    return [Row.model_validate(v["value"]) for v in await _read_variables([ROW_TAG, round_tag(round_id)])]
+
+
+async def _store(client: PrefectClient, name: str, value: Any, tags: list[str]) -> None:
+    """One variable, in one write: update it, or create it the first time."""
     try:
         await client.update_variable(VariableUpdate(name=name, value=value))
     except PrefectHTTPStatusError as error:
         if error.response.status_code != 404:
             raise
-        await client.create_variable(VariableCreate(name=name, value=value, tags=[ROW_TAG, round_tag(round_id)]))
+        await client.create_variable(VariableCreate(name=name, value=value, tags=tags))
 
 
-async def publish(round_: RoundDetails, *changed: Row) -> None:
-    """Store the changed rows, then republish the round's table from all rows, and the response
+class Board(BaseModel):
+    """When the round's table was last rebuilt, and what it needs to rebuild it without a run."""
+
+    round: RoundRef
+    at: datetime
+    rows: int
+
+
+def _board(round_id: str) -> str:
+    return f"secondround-dashboard-{round_id}"
+
+
+async def _due(client: PrefectClient, round_id: str, now: datetime, period: timedelta) -> bool:
+    variable = await client.read_variable_by_name(_board(round_id))
+    if variable is None:
+        return True
+    board = Board.model_validate(variable.value)
+    return board.rows <= SMALL or now - board.at >= period
+
+
+async def _put(client: PrefectClient, key: str, data: str, description: str) -> bool:
+    """Replace the latest version of an artifact in place; False when there is none yet."""
+    latest = await client.read_latest_artifacts(
+        artifact_filter=ArtifactCollectionFilter(key=ArtifactCollectionFilterKey(any_=[key])), limit=1
+    )
+    if not latest:
+        return False
+    await client.update_artifact(latest[0].latest_id, ArtifactUpdate(data=data, description=description))
+    return True
+
+
+async def rebuild(round_: RoundDetails | RoundRef, *, analytics: bool = True) -> None:
+    """The round's table (and analytics) from every row, as of now."""
+    ref = RoundRef(id=round_.id, name=round_.name, time_zone=round_.time_zone)
+    now = datetime.now(timezone.utc)
+    rows = await read_rows(round_.id)
+    described = f"{round_.name}: candidates (as of {now:%Y-%m-%d %H:%M:%S} UTC)"
+    board = Board(round=ref, at=now, rows=len(rows)).model_dump(mode="json")
+    lines = [f"# {round_.name}: responses", "", "| | |", "|---|---|"]
+    lines += [f"| {name} | {value} |" for name, value in responses(rows).items()]
+    async with get_client() as client:
+        await _store(client, _board(round_.id), board, [BOARD_TAG, round_tag(round_.id)])
+        if not await _put(client, f"round-{round_.id}", json.dumps(table(round_, rows)), described):
+            await acreate_table_artifact(key=f"round-{round_.id}", table=table(round_, rows), description=described)
+        if analytics and not await _put(client, f"round-{round_.id}-responses", "\n".join(lines), round_.name):
+            await acreate_markdown_artifact(key=f"round-{round_.id}-responses", markdown="\n".join(lines))
+
+
+async def publish(round_: RoundDetails, *changed: Row, period: timedelta = PERIOD) -> None:
+    """Store the changed rows, then rebuild the round's table when due, and the response
     analytics when a decision is among them (only decisions change them)."""
     async with get_client() as client:
         for row in changed:
-            await _store(client, round_.id, row)
-    rows = await read_rows(round_.id)
-    described = f"{round_.name}: candidates"
-    await acreate_table_artifact(key=f"round-{round_.id}", table=table(round_, rows), description=described)
-    if any(row.outcome for row in changed):
-        lines = [f"# {round_.name}: responses", "", "| | |", "|---|---|"]
-        lines += [f"| {name} | {value} |" for name, value in responses(rows).items()]
-        await acreate_markdown_artifact(key=f"round-{round_.id}-responses", markdown="\n".join(lines))
+            value = row.model_dump(mode="json")
+            await _store(client, _variable(round_.id, row.candidate_id), value, [ROW_TAG, round_tag(round_.id)])
+        due = await _due(client, round_.id, datetime.now(timezone.utc), period)
+    if due:
+        await rebuild(round_, analytics=any(row.outcome for row in changed))
+
+
+async def refresh_all() -> int:
+    """Rebuild every round whose rows changed after its table was last rebuilt."""
+    stale = 0
+    for variable in await _read_variables([BOARD_TAG]):
+        board = Board.model_validate(variable["value"])
+        rows = await _read_variables([ROW_TAG, round_tag(board.round.id)])
+        if any(datetime.fromisoformat(v["updated"]) > board.at for v in rows):
+            await rebuild(board.round)
+            stale += 1
+    return stale

@@ -43,12 +43,16 @@ def _key(request: CallbackRequest, step: str) -> EffectKey:
 
 @task(name="choose-slot", cache_policy=BY_BUSINESS_KEY)
 async def _choose(key: EffectKey, *, request: CallbackRequest, exclude: list[Slot]) -> SlotChoice:
-    round_ = request.round
+    round_, proposed = request.round, request.proposed
     urls = calendar_urls(round_)
+    if proposed is not None and proposed not in exclude:
+        # only the planned slot's own hour is read: the whole round's calendars grow with the
+        # round, and every candidate reading all of them made a round quadratic
+        padded = (proposed.start - round_.plan.buffer, proposed.end + round_.plan.buffer)
+        keys = [panel_calendar(p) for p in round_.plan.panel] + [room_calendar(proposed.room_id)]
+        if is_free(round_, proposed, await find_busy({key: urls[key] for key in keys}, *padded)):
+            return SlotChoice(slot=proposed)
     busy = await find_busy({key: urls[key] for key in round_calendars(round_)}, *search_window(round_))
-    proposed = request.proposed
-    if proposed is not None and proposed not in exclude and is_free(round_, proposed, busy):
-        return SlotChoice(slot=proposed)
     return SlotChoice(slot=choose_slot(round_, request.candidate, busy, exclude=exclude))
 
 

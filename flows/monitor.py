@@ -28,6 +28,7 @@ from prefect.events import emit_event
 from prefect.input.actions import aread_flow_run_input
 from pydantic import BaseModel, Field
 
+from flows.dashboard import refresh_all
 from flows.deployments import candidate_tag, round_tag
 from flows.messages import recruiter_email
 from flows.models import CallbackRequest, Slot
@@ -134,6 +135,8 @@ async def _tell(stuck: Stuck, request: CallbackRequest, *, email: bool) -> None:
 @flow(name="stuck-candidates", persist_result=True)
 async def stuck_candidates(request: StuckRequest) -> list[Stuck]:
     now = datetime.now(timezone.utc)
+    # a large round's table is rebuilt at most every few seconds by its runs: bring it up to date
+    rebuilt = await refresh_all()
     found = []
     for facts, callback in await gather_facts(request.round_ids):
         stuck = diagnose(facts, now=now, limits=request.limits)
@@ -154,5 +157,5 @@ async def stuck_candidates(request: StuckRequest) -> list[Stuck]:
     await acreate_table_artifact(
         key="stuck-candidates", table=rows or [{"round": "-", "candidate": "nobody is stuck"}], description="Stuck"
     )
-    get_run_logger().info("%d stuck candidate(s)", len(found))
+    get_run_logger().info("%d stuck candidate(s); %d round table(s) brought up to date", len(found), rebuilt)
     return found

@@ -27,6 +27,9 @@ from sandbox import radicale
 from sandbox.tls import write_test_ca
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# SQLite answers 503 while its writer is busy; our server asks for a retry within a second
+# (sandbox/prefect_server.py), so thirty retries are about as patient as Prefect's ten back-offs
+CLIENT_RETRIES = 30
 SANDBOX_ACCOUNT = "AC" + "0" * 32
 SANDBOX_TOKEN = "sandbox-auth-token"  # the sandbox Twilio checks it and signs its webhooks with it
 SANDBOX_FROM = "+15005550006"  # Twilio's magic test "From" number
@@ -222,7 +225,10 @@ class LocalStack(Peers):
                 "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_BATCH_SIZE": "1000",
                 "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_FLUSH_INTERVAL": "2",
                 "PREFECT_LOGGING_TO_API_BATCH_INTERVAL": "5",
-                "PREFECT_CLIENT_MAX_RETRIES": "10",
+                # runs held back by the worker's limit are a queue, not late: marking a large
+                # round's backlog "Late" every 5 s was most of SQLite's lock errors
+                "PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS": "900",
+                "PREFECT_CLIENT_MAX_RETRIES": str(CLIENT_RETRIES),
             }
         )
         if database_url:  # the scale-out configuration: PostgreSQL (sandbox/postgres.py) for SQLite
@@ -234,7 +240,7 @@ class LocalStack(Peers):
             updates={
                 PREFECT_API_URL: self.api_url,
                 PREFECT_HOME: Path(self.env["PREFECT_HOME"]),
-                PREFECT_CLIENT_MAX_RETRIES: 10,  # as the worker's runs: SQLite answers 503 while busy
+                PREFECT_CLIENT_MAX_RETRIES: CLIENT_RETRIES,  # as the worker's runs
             }
         )
 
@@ -254,7 +260,8 @@ class LocalStack(Peers):
 
     def start(self) -> LocalStack:
         self.home.mkdir(parents=True, exist_ok=True)
-        server = self._prefect("server", "start", "--host", "127.0.0.1", "--port", str(self.port), log="server.log")
+        # `prefect server start` with a short Retry-After on 503s (sandbox/prefect_server.py)
+        server = self._python("-m", "sandbox.prefect_server", "--port", str(self.port), log="server.log")
         self.start_peers()
         self._wait_healthy(f"{self.api_url}/health", server, "Prefect server", "server.log", timeout=90)
         self._run("work-pool", "create", "secondround", "--type", "process", "--overwrite")

@@ -4,6 +4,7 @@ the proactive automation shipped in prefect.yaml."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,6 +17,8 @@ from prefect.client.orchestration import PrefectClient
 from prefect.client.schemas.filters import (
     ArtifactCollectionFilter,
     ArtifactCollectionFilterKey,
+    ArtifactFilter,
+    ArtifactFilterKey,
     FlowFilter,
     FlowFilterName,
     FlowRunFilter,
@@ -30,6 +33,7 @@ from prefect.events.clients import PrefectEventsClient
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 
 from flows.cli import main
+from flows.dashboard import SMALL, Row, publish, refresh_all
 from flows.deploy import PROJECT_DIR
 from flows.models import Decision, Reply, ReplyChannel
 from flows.replies import deliver_reply
@@ -214,3 +218,39 @@ def test_the_shipped_proactive_automation_starts_a_check_for_a_candidate_left_un
     assert [a.type for a in shipped.actions] == ["run-deployment"]
     assert started, "the automation never started stuck-candidates"
     assert started[0].parameters == {"request": {"round_ids": ["auto"], "email_recruiter": False}}
+
+
+def test_a_large_rounds_table_is_rebuilt_in_place_at_most_every_period_and_caught_up_by_the_monitor(
+    harness: Harness,
+) -> None:
+    data = round_data("large", [candidate("lia", day=7)])
+    round_ = harness.round(data, {}).details
+    rows = [Row(candidate_id=f"c{n:02d}", name=f"Candidate {n:02d}", state="started") for n in range(SMALL + 5)]
+
+    async def play() -> tuple[list[dict[str, Any]], list[dict[str, Any]], int, int]:
+        await publish(round_, *rows)  # the first publication of a round always rebuilds it
+        late = rows[0].model_copy(update={"state": "confirmed", "outcome": "confirmed"})
+        await publish(round_, late, period=timedelta(hours=1))  # a rebuild of more than SMALL rows is recent
+        before = await table_of("round-large")
+        caught_up = await refresh_all()
+        after = await table_of("round-large")
+        async with get_client() as client:
+            versions = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["round-large"]))
+            )
+        return before, after, caught_up, len(versions)
+
+    before, after, caught_up, versions = asyncio.run(play())
+    assert len(before) == SMALL + 5 and before[0]["state"] == "started"  # not rebuilt for one change
+    assert caught_up >= 1 and after[0]["state"] == "confirmed"  # the monitor's refresh shows it
+    assert versions == 1  # updated in place, not a new version per transition
+
+
+async def table_of(key: str) -> list[dict[str, Any]]:
+    async with get_client() as client:
+        [found] = await client.read_latest_artifacts(
+            artifact_filter=ArtifactCollectionFilter(key=ArtifactCollectionFilterKey(any_=[key]))
+        )
+    rows = json.loads(found.data) if isinstance(found.data, str) else found.data
+    assert isinstance(rows, list)
+    return rows

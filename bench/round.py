@@ -1,0 +1,240 @@
+"""A whole round of N sandbox candidates in compressed time, then bare Prefect doing the same
+number of runs, subflow runs and tasks on the same kind of stack; the ratio is our cost.
+
+The round: one panel and one room over 22 days of half-hour interviews (room for 1,056), each
+candidate free on one day; 24 h of waiting stands for ``--reply-window`` seconds. Candidates,
+by number: 70 % answer and press 1, 10 % answer and press 2, 15 % miss the call (voicemail)
+and confirm by the link in their email, 5 % never answer (two attempts, two deadlines, then
+released). Timed from the hiring-round run's start to the last candidate's decision; then every
+outcome and the once-only ledger are checked. Counts come from Prefect's database.
+
+    make bench-round                                   # 1,000 on SQLite, then on PostgreSQL
+    python -m bench.round --candidates 1000 --database sqlite
+    python -m bench.round --candidates 1000 --database postgres --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import yaml
+from prefect.deployments import arun_deployment
+
+from bench import bare
+from config.loading import load_round
+from sandbox.candidates import ScriptedRepliers
+from sandbox.ledger import Ledger
+from sandbox.postgres import Postgres
+from sandbox.stack import LocalStack
+from tests.roundfiles import awake_zone, call_times, interview_day, round_data, write_round
+
+ROUND = "bench-round"
+DAYS = 22
+AREAS = (212, 415, 646, 202, 312, 617, 213, 305, 404, 503, 206, 303, 512, 718, 917, 702)
+MIX = ["answer-confirm"] * 14 + ["answer-decline"] * 2 + ["voicemail"] * 3 + ["no-answer"]
+EXPECTED = {"answer-confirm": "confirmed", "answer-decline": "declined", "voicemail": "confirmed"}
+FINAL = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
+
+
+def round_file(folder: Path, count: int) -> tuple[Path, dict[str, Any]]:
+    """The round and each candidate's script, by phone number."""
+    people, scripts = [], {}
+    for n in range(count):
+        day = interview_day(7) + (interview_day(8) - interview_day(7)) * (n % DAYS)
+        behaviour = MIX[n % len(MIX)]
+        phone = f"+1{AREAS[n // 100]}5550{100 + n % 100:03d}"
+        people.append(
+            {
+                "id": f"c{n:04d}",
+                "name": f"Candidate {n:04d}",
+                "phone": phone,
+                "email": f"c{n:04d}@mail.example",
+                "time_zone": awake_zone(),
+                "call_times": call_times(),
+                "interview_times": [{"start": f"{day}T00:00+00:00", "end": f"{day}T23:59+00:00"}],
+                "consent": {"automated_voice": True, "sms": False},
+            }
+        )
+        script: dict[str, Any] = {"calls": [behaviour]}
+        if behaviour == "voicemail":
+            script["reply"] = {"after_attempt": 1, "outcome": "confirm", "via": "link", "delay": "PT2S"}
+        scripts[phone] = script
+    data = round_data(ROUND, people)
+    data["plan"] |= {"duration": "PT30M", "buffer": "PT0M", "activities": [], "max_per_person_per_day": 48}
+    data["plan"]["dates"] = {"start": str(interview_day(7)), "end": str(interview_day(7 + DAYS))}
+    data["rooms"] = data["rooms"][:1]
+    return write_round(folder, data), scripts
+
+
+class Database:
+    """Counts straight from Prefect's tables (cheaper than the API while the round runs)."""
+
+    def __init__(self, sqlite_path: Path | None = None, postgres: Postgres | None = None) -> None:
+        self.sqlite_path, self.postgres = sqlite_path, postgres
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        if self.sqlite_path is not None:
+            with sqlite3.connect(f"file:{self.sqlite_path}?mode=ro", uri=True, timeout=30) as db:
+                return db.execute(sql).fetchall()
+        assert self.postgres is not None
+        import asyncpg  # type: ignore[import-untyped]
+
+        async def run() -> list[tuple[Any, ...]]:
+            url = self.postgres.url.replace("postgresql+asyncpg", "postgresql")  # type: ignore[union-attr]
+            connection = await asyncpg.connect(url)
+            try:
+                return [tuple(r) for r in await connection.fetch(sql)]
+            finally:
+                await connection.close()
+
+        return asyncio.run(run())
+
+    def states(self, flow_name: str) -> Counter[str]:
+        rows = self.query(
+            "select fr.state_type, count(*) from flow_run fr join flow f on f.id = fr.flow_id "
+            f"where f.name = '{flow_name}' group by fr.state_type"
+        )
+        return Counter({str(state): int(n) for state, n in rows})
+
+    def totals(self) -> dict[str, int]:
+        top = self.query("select count(*), sum(run_count) from flow_run where parent_task_run_id is null")[0]
+        subflows = self.query("select count(*) from flow_run where parent_task_run_id is not null")[0][0]
+        tasks = self.query("select count(*) from task_run")[0][0]
+        return {"runs": int(top[0]), "processes": int(top[1] or 0), "subflows": int(subflows), "tasks": int(tasks)}
+
+
+def machine_cpu() -> float:
+    """CPU seconds the whole machine has spent busy (every process: server, peers, runs)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    return sum(int(f) for f in fields[:3] + fields[5:8]) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until(db: Database, flow_name: str, count: int, *, tick: Any = None, timeout: float) -> None:
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        if tick is not None:
+            tick()
+        states = db.states(flow_name)
+        if sum(states[s] for s in FINAL) >= count:
+            return
+        time.sleep(2)
+    raise TimeoutError(f"{flow_name}: {dict(db.states(flow_name))} after {timeout:.0f} s")
+
+
+def play_round(stack: LocalStack, db: Database, folder: Path, count: int, *, timeout: float) -> dict[str, Any]:
+    path, scripts = round_file(folder, count)
+    Path(stack.env["SECONDROUND_SANDBOX_BEHAVIOURS"]).write_text(yaml.safe_dump(scripts))
+    ledger = Ledger(Path(stack.env["SECONDROUND_STATE_DIR"]) / "sandbox")
+    round_ = load_round(path)
+    behaviours = Path(stack.env["SECONDROUND_SANDBOX_BEHAVIOURS"])
+    repliers = ScriptedRepliers(
+        round_, ledger, scripts_path=behaviours, web_url=stack.web_url, twilio_url=stack.twilio_url
+    )
+    loop = asyncio.new_event_loop()
+    parameters = {"request": {"round_file": str(path)}}
+    began, cpu = time.monotonic(), machine_cpu()
+    loop.run_until_complete(arun_deployment("hiring-round/example", parameters=parameters, timeout=0))
+    wait_until(db, "candidate-callback", count, tick=lambda: loop.run_until_complete(_tick(repliers)), timeout=timeout)
+    seconds, cpu = time.monotonic() - began, machine_cpu() - cpu
+    loop.run_until_complete(_drain(repliers))
+    loop.close()
+    effects = ledger.effects(round_id=ROUND)
+    return {
+        "seconds": round(seconds, 1),
+        "cpu seconds": round(cpu, 1),
+        "states": dict(db.states("candidate-callback")),
+        "effects": len(effects),
+        "handed over twice": sum(1 for e in effects if e.tries > 1),
+        "by channel": dict(Counter(e.channel for e in effects)),
+        "by step": dict(Counter(e.key.split(".")[-1] for e in effects)),
+        **db.totals(),
+    }
+
+
+async def _tick(repliers: ScriptedRepliers) -> None:
+    await repliers.tick()
+    await asyncio.sleep(0)
+
+
+async def _drain(repliers: ScriptedRepliers) -> None:
+    for delivery in repliers.deliveries:
+        await asyncio.wait_for(asyncio.shield(delivery), 60) if not delivery.done() else None
+
+
+def shares(totals: dict[str, int]) -> list[tuple[int, int]]:
+    """The round's subflow runs and task runs spread over as many runs as it started processes
+    (less the hiring-round run, which bare-round stands for)."""
+    processes = totals["processes"] - 1
+    subflows, tasks = divmod(totals["subflows"], processes), divmod(totals["tasks"], processes)
+    return [(subflows[0] + (n < subflows[1]), tasks[0] + (n < tasks[1])) for n in range(processes)]
+
+
+def play_bare(db: Database, totals: dict[str, int], *, timeout: float) -> dict[str, Any]:
+    plan = shares(totals)
+    asyncio.run(bare.deploy())
+    began, cpu = time.monotonic(), machine_cpu()
+    asyncio.run(bare.start(plan))
+    wait_until(db, "bare-candidate", len(plan), timeout=timeout)
+    seconds, cpu = time.monotonic() - began, machine_cpu() - cpu
+    states = dict(db.states("bare-candidate"))
+    return {"seconds": round(seconds, 1), "cpu seconds": round(cpu, 1), "states": states, **db.totals()}
+
+
+def stack_for(home: Path, args: argparse.Namespace, exits: ExitStack) -> Any:
+    database, workers, limit, window = args.database, args.workers, args.limit, args.reply_window
+    home.mkdir(parents=True)
+    behaviours = home / "behaviours.yaml"
+    behaviours.write_text("{}\n")
+    postgres = exits.enter_context(Postgres(home / "postgres")) if database == "postgres" else None
+    stack = LocalStack(
+        home / "stack",
+        time_scale=86400 / window,
+        behaviours=behaviours,
+        database_url=postgres.url if postgres else None,
+        workers=workers,
+        worker_limit=limit,
+    )
+    exits.enter_context(stack)
+    exits.enter_context(stack.client_settings())
+    db = Database(sqlite_path=None if postgres else home / "stack" / "prefect" / "prefect.db", postgres=postgres)
+    return stack, db
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--candidates", type=int, default=1000)
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--limit", type=int, default=6, help="flow processes per worker")
+    parser.add_argument("--reply-window", type=float, default=60.0, help="seconds that stand for 24 h")
+    parser.add_argument("--timeout", type=float, default=4 * 3600)
+    args = parser.parse_args()
+    out = sys.stdout
+    out.write(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}\n")
+    out.write(f"config: {args.database}, {args.workers} worker(s) x {args.limit}, {args.candidates} candidates\n")
+    with tempfile.TemporaryDirectory() as home, ExitStack() as exits:
+        stack, db = stack_for(Path(home) / "round", args, exits)
+        ours = play_round(stack, db, Path(home), args.candidates, timeout=args.timeout)
+        out.write(f"secondround: {ours}\n")
+        out.flush()
+        exits.close()
+        stack, db = stack_for(Path(home) / "bare", args, exits)
+        theirs = play_bare(db, ours, timeout=args.timeout)
+        out.write(f"bare prefect: {theirs}\n")
+    out.write(f"ratio (wall): {ours['seconds'] / theirs['seconds']:.2f}\n")
+    out.write(f"ratio (cpu): {ours['cpu seconds'] / theirs['cpu seconds']:.2f}\n")
+
+
+if __name__ == "__main__":
+    main()
