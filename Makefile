@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install prism browser postgres demo test lint lock clean bench-pacing bench-mail bench-planner bench-replies
+.PHONY: install prism browser postgres demo test lint lock clean bench-pacing bench-mail bench-planner bench-replies bench-round
 
 install: $(STAMP)
 
@@ -84,3 +84,10 @@ lock: install
 
 clean:
 	rm -rf $(VENV) tools/prism/node_modules tools/axe/node_modules .secondround .mypy_cache .ruff_cache .pytest_cache
+
+# A whole round on SQLite, then on PostgreSQL, each against bare Prefect doing the same runs and
+# tasks. CANDIDATES=1000 is the issue's size (hours on two cores: see docs/benchmarks.md).
+CANDIDATES ?= 100
+bench-round: install postgres
+	PYTHONPATH=. $(BIN)/python -m bench.round --candidates $(CANDIDATES) --database sqlite
+	PYTHONPATH=. $(BIN)/python -m bench.round --candidates $(CANDIDATES) --database postgres --workers 2 --limit 3

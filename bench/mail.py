@@ -28,7 +28,7 @@ from config.settings import Settings
 from flows.invites import interview_invite
 from flows.messages import context, render_email
 from flows.models import Slot
-from sandbox.stack import PROJECT_DIR, SANDBOX_SMTP_PASSWORD, SANDBOX_SMTP_USER, free_port
+from sandbox.peers import PROJECT_DIR, SANDBOX_SMTP_PASSWORD, SANDBOX_SMTP_USER, free_port
 from sandbox.tls import write_test_ca
 from tasks.effects import EffectKey
 from tasks.mail import Email, Invite, compose

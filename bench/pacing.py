@@ -31,7 +31,7 @@ from pydantic import SecretStr
 
 from config.errors import TransientChannelError
 from config.settings import Settings
-from sandbox.stack import PROJECT_DIR, SANDBOX_ACCOUNT, SANDBOX_FROM, SANDBOX_TOKEN, free_port
+from sandbox.peers import PROJECT_DIR, SANDBOX_ACCOUNT, SANDBOX_FROM, SANDBOX_TOKEN, free_port
 from tasks.effects import EffectKey
 from tasks.phone import place_call
 from tasks.twilio import twilio_client

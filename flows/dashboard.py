@@ -27,7 +27,7 @@ from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.client.orchestration import PrefectClient
 from prefect.client.schemas.actions import ArtifactUpdate, VariableCreate, VariableUpdate
 from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
-from prefect.exceptions import PrefectHTTPStatusError
+from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError
 from pydantic import BaseModel
 
 from config.round import Candidate, RoundDetails
@@ -155,13 +155,17 @@ async def read_rows(round_id: str) -> list[Row]:
 
 
 async def _store(client: PrefectClient, name: str, value: Any, tags: list[str]) -> None:
-    """One variable, in one write: update it, or create it the first time."""
+    """One variable, in one write: update it, or create it the first time (if another run
+    created it meanwhile, update that one)."""
     try:
         await client.update_variable(VariableUpdate(name=name, value=value))
     except PrefectHTTPStatusError as error:
         if error.response.status_code != 404:
             raise
-        await client.create_variable(VariableCreate(name=name, value=value, tags=tags))
+        try:
+            await client.create_variable(VariableCreate(name=name, value=value, tags=tags))
+        except ObjectAlreadyExists:
+            await client.update_variable(VariableUpdate(name=name, value=value))
 
 
 class Board(BaseModel):

@@ -7,7 +7,10 @@ Each publication is a transition: her row on the round's dashboard is republishe
 
 from __future__ import annotations
 
+import httpx
+from prefect import get_run_logger
 from prefect.artifacts import acreate_table_artifact
+from prefect.exceptions import PrefectException
 
 from config.round import Candidate, RoundDetails
 from flows.dashboard import publish, row_of
@@ -41,4 +44,9 @@ class Timeline:
             description=f"{self.candidate.name} ({self.round.name}): {status}",
         )
         row = row_of(self.candidate, self.lines, state=status, slot=self.slot, next_action=next_action, outcome=outcome)
-        await publish(self.round, row)
+        try:
+            await publish(self.round, row)
+        except (PrefectException, httpx.HTTPError) as error:
+            # the round's table is a view: her call or her decision must not fail because of it
+            # (her next transition stores her row again; the monitor rebuilds the table)
+            get_run_logger().warning("The round's dashboard was not updated for %s: %r", self.candidate.id, error)

@@ -25,7 +25,8 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from config.loading import load_round
-from sandbox.stack import PROJECT_DIR, LocalStack
+from sandbox.peers import PROJECT_DIR
+from sandbox.stack import LocalStack
 
 ROUND_FILE = PROJECT_DIR / "config" / "rounds" / "example.yaml"
 BEHAVIOURS = PROJECT_DIR / "config" / "rounds" / "example.sandbox.yaml"

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 
-from sandbox.stack import free_port
+from sandbox.peers import free_port
 
 
 def _bin(name: str) -> str:

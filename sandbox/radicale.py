@@ -1,7 +1,7 @@
 """The sandbox calendar server: Radicale (a real CalDAV server) on loopback, with a login.
 
 Staff and room calendars are created on first use (``SECONDROUND_CALDAV_CREATE_MISSING``);
-``python -m radicale --config <home>/radicale/config`` is what ``sandbox.stack`` starts.
+``python -m radicale --config <home>/radicale/config`` is what ``sandbox.peers`` starts.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import yaml
 
-from sandbox import stack
+from sandbox import peers as sandbox_peers
 
 SCRIPTS = {
     "+12025550101": {"calls": ["answer-confirm"]},
@@ -27,7 +27,7 @@ SCRIPTS = {
 }
 
 
-class Peers(stack.Peers):
+class Peers(sandbox_peers.Peers):
     """The sandbox Twilio, SMTP sink and web service, scripted for the adapter tests."""
 
     def __init__(self, home: Path, *, cps: float) -> None:

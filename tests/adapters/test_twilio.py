@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from twilio.request_validator import RequestValidator
 
 from config.errors import TerminalChannelError, TransientChannelError
-from sandbox.stack import SANDBOX_TOKEN
+from sandbox.peers import SANDBOX_TOKEN
 from tasks.effects import EffectKey
 from tasks.phone import CallOutcome, follow_call, outcome_of_call, place_call
 from tasks.twilio import backing_off, twilio_client

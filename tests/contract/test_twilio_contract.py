@@ -25,7 +25,7 @@ from pydantic import SecretStr
 
 from config.errors import TerminalChannelError
 from config.settings import Settings
-from sandbox.stack import PROJECT_DIR, free_port
+from sandbox.peers import PROJECT_DIR, free_port
 from tasks.effects import EffectKey
 from tasks.phone import already_texted, find_call, follow_call, hang_up, place_call, play_voicemail, text
 from tasks.twilio import backing_off, twilio_client

@@ -254,3 +254,14 @@ async def table_of(key: str) -> list[dict[str, Any]]:
     rows = json.loads(found.data) if isinstance(found.data, str) else found.data
     assert isinstance(rows, list)
     return rows
+
+
+def test_runs_publishing_a_new_rounds_first_rows_at_once_all_succeed(harness: Harness) -> None:
+    round_ = harness.round(round_data("burst", [candidate("bo", day=7)]), {}).details
+    rows = [Row(candidate_id=f"b{n}", name=f"Burst {n}", state="started") for n in range(6)]
+
+    async def play() -> list[dict[str, Any]]:
+        await asyncio.gather(*(publish(round_, row) for row in rows))  # all race to create the board
+        return await table_of("round-burst")
+
+    assert len(asyncio.run(play())) >= 1

@@ -1,0 +1,181 @@
+"""The sandbox's network peers as processes: the Twilio API, the SMTP sink, Radicale and the
+inbound web service (``web/``), each on a free loopback port, configured through one environment.
+
+The adapter tests start these alone; ``sandbox.stack.LocalStack`` adds a Prefect server and a worker.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+
+from config.settings import Settings
+from sandbox import radicale
+from sandbox.tls import write_test_ca
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SANDBOX_ACCOUNT = "AC" + "0" * 32
+SANDBOX_TOKEN = "sandbox-auth-token"  # the sandbox Twilio checks it and signs its webhooks with it
+SANDBOX_FROM = "+15005550006"  # Twilio's magic test "From" number
+SANDBOX_SMTP_USER = "secondround"
+SANDBOX_SMTP_PASSWORD = "sandbox-smtp-password"  # the sink insists on STARTTLS, then this login
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Peers:
+    """The sandbox's network peers as processes: the Twilio API, the SMTP sink, Radicale, ``web/``.
+
+    The adapter tests start these alone; ``LocalStack`` adds a Prefect server and a worker.
+    """
+
+    def __init__(
+        self,
+        home: Path,
+        *,
+        behaviours: Path | None = None,
+        calls_per_second: float = 5.0,
+        time_scale: float = 1.0,
+    ) -> None:
+        self.home = home.resolve()
+        self.twilio_url = f"http://127.0.0.1:{free_port()}"
+        self.web_url = f"http://127.0.0.1:{free_port()}"
+        self.smtp_port = free_port()
+        self.caldav_port = free_port()
+        self.tls = self.home / "tls"
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": str(PROJECT_DIR),
+            "SECONDROUND_PROJECT_DIR": str(PROJECT_DIR),
+            "SECONDROUND_STATE_DIR": str(self.home / "state"),
+            "SECONDROUND_TIME_SCALE": str(time_scale),
+            "SECONDROUND_TWILIO_API_BASE_URL": self.twilio_url,
+            "SECONDROUND_TWILIO_ACCOUNT_SID": SANDBOX_ACCOUNT,
+            "SECONDROUND_TWILIO_AUTH_TOKEN": SANDBOX_TOKEN,
+            "SECONDROUND_TWILIO_FROM_NUMBER": SANDBOX_FROM,
+            "SECONDROUND_TWILIO_CALLS_PER_SECOND": str(calls_per_second),
+            "SECONDROUND_PUBLIC_BASE_URL": self.web_url,
+            "SECONDROUND_SMTP_HOST": "127.0.0.1",
+            "SECONDROUND_SMTP_PORT": str(self.smtp_port),
+            "SECONDROUND_SMTP_USERNAME": SANDBOX_SMTP_USER,
+            "SECONDROUND_SMTP_PASSWORD": SANDBOX_SMTP_PASSWORD,
+            "SECONDROUND_SMTP_CA_FILE": str(self.tls / "ca.pem"),
+            "SECONDROUND_CALDAV_URL": radicale.base_url(self.caldav_port),
+            "SECONDROUND_CALDAV_USERNAME": radicale.SANDBOX_CALDAV_USER,
+            "SECONDROUND_CALDAV_PASSWORD": radicale.SANDBOX_CALDAV_PASSWORD,
+            "SECONDROUND_CALDAV_CREATE_MISSING": "true",
+        }
+        if behaviours is not None:
+            self.env["SECONDROUND_SANDBOX_BEHAVIOURS"] = str(behaviours.resolve())
+        self._procs: list[subprocess.Popen[bytes]] = []
+        self._logs: list[IO[bytes]] = []
+
+    def read_settings(self, **overrides: Any) -> Settings:
+        """The settings a process started with ``self.env`` would read."""
+        values = {
+            k.removeprefix("SECONDROUND_").lower(): v for k, v in self.env.items() if k.startswith("SECONDROUND_")
+        }
+        return Settings.model_validate({**values, **overrides})
+
+    @property
+    def outbox(self) -> Path:
+        return self.home / "state" / "sandbox" / "outbox"
+
+    def _python(self, *args: str, log: str | None = None) -> subprocess.Popen[bytes]:
+        out: IO[bytes] | int = subprocess.DEVNULL
+        if log:
+            handle = (self.home / log).open("ab")
+            self._logs.append(handle)
+            out = handle
+        proc = subprocess.Popen(
+            [sys.executable, *args],
+            cwd=PROJECT_DIR,
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._procs.append(proc)
+        return proc
+
+    def start_peers(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        write_test_ca(self.tls)
+        twilio_port, web_port = self.twilio_url.rsplit(":", 1)[1], self.web_url.rsplit(":", 1)[1]
+        twilio = self._python("-m", "sandbox.twilio_api", "--port", twilio_port, log="twilio.log")
+        smtp = self._python("-m", "sandbox.smtp", "--port", str(self.smtp_port), "--tls", str(self.tls), log="smtp.log")
+        config = radicale.write_config(self.home, self.caldav_port)
+        calendars = self._python("-m", "radicale", "--config", str(config), log="radicale.log")
+        web = self._python(
+            "-m",
+            "uvicorn",
+            "web.app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            web_port,
+            "--log-level",
+            "warning",
+            log="web.log",
+        )
+        self._wait_healthy(f"{self.twilio_url}/sandbox/requests", twilio, "sandbox Twilio", "twilio.log")
+        self._wait_smtp(smtp)
+        self._wait_healthy(f"http://127.0.0.1:{self.caldav_port}/.web/", calendars, "Radicale", "radicale.log")
+        self._wait_healthy(f"{self.web_url}/health", web, "web service", "web.log")
+
+    def start(self) -> Peers:
+        self.start_peers()
+        return self
+
+    def _wait_healthy(
+        self, url: str, proc: subprocess.Popen[bytes], name: str, log: str, *, timeout: float = 60
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                break
+            time.sleep(0.3)
+        raise RuntimeError(f"the {name} did not start; see {self.home / log}")
+
+    def _wait_smtp(self, proc: subprocess.Popen[bytes], *, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with socket.create_connection(("127.0.0.1", self.smtp_port), timeout=2) as sock:
+                    if sock.recv(64).startswith(b"220"):
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"the SMTP sink did not start; see {self.home / 'smtp.log'}")
+
+    def stop(self) -> None:
+        for proc in reversed(self._procs):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in reversed(self._procs):
+            try:
+                proc.wait(timeout=8)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        for handle in self._logs:
+            handle.close()
+        self._procs.clear()
+        self._logs.clear()
