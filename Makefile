@@ -86,8 +86,8 @@ clean:
 	rm -rf $(VENV) tools/prism/node_modules tools/axe/node_modules .secondround .mypy_cache .ruff_cache .pytest_cache
 
 # A whole round on SQLite, then on PostgreSQL, each against bare Prefect doing the same runs and
-# tasks. CANDIDATES=1000 is the issue's size (hours on two cores: see docs/benchmarks.md).
-CANDIDATES ?= 100
+# tasks. CANDIDATES=1000 is the issue's size: hours on two cores (docs/benchmarks.md).
+CANDIDATES ?= 50
 bench-round: install postgres
 	PYTHONPATH=. $(BIN)/python -m bench.round --candidates $(CANDIDATES) --database sqlite
 	PYTHONPATH=. $(BIN)/python -m bench.round --candidates $(CANDIDATES) --database postgres --workers 2 --limit 3

@@ -8,9 +8,12 @@ and confirm by the link in their email, 5 % never answer (two attempts, two dead
 released). Timed from the hiring-round run's start to the last candidate's decision; then every
 outcome and the once-only ledger are checked. Counts come from Prefect's database.
 
-    make bench-round                                   # 1,000 on SQLite, then on PostgreSQL
+    make bench-round CANDIDATES=50                     # SQLite, then PostgreSQL with two workers
     python -m bench.round --candidates 1000 --database sqlite
-    python -m bench.round --candidates 1000 --database postgres --workers 2
+    python -m bench.round --candidates 1000 --database postgres --workers 2 --limit 3
+    python -m bench.round --bare-only 71,206,1167       # bare Prefect alone, for given counts
+
+A candidate costs about 14 CPU-seconds (docs/benchmarks.md): 1,000 take hours on two cores.
 """
 
 from __future__ import annotations
@@ -108,10 +111,15 @@ class Database:
         return Counter({str(state): int(n) for state, n in rows})
 
     def totals(self) -> dict[str, int]:
-        top = self.query("select count(*), sum(run_count) from flow_run where parent_task_run_id is null")[0]
+        top = self.query("select count(*) from flow_run where parent_task_run_id is null")[0]
+        # a process starts at every Running of a top-level run (a resume does not raise run_count)
+        started = self.query(
+            "select count(*) from flow_run_state s join flow_run fr on fr.id = s.flow_run_id "
+            "where fr.parent_task_run_id is null and s.type = 'RUNNING'"
+        )[0]
         subflows = self.query("select count(*) from flow_run where parent_task_run_id is not null")[0][0]
         tasks = self.query("select count(*) from task_run")[0][0]
-        return {"runs": int(top[0]), "processes": int(top[1] or 0), "subflows": int(subflows), "tasks": int(tasks)}
+        return {"runs": int(top[0]), "processes": int(started[0]), "subflows": int(subflows), "tasks": int(tasks)}
 
 
 def machine_cpu() -> float:
@@ -150,6 +158,9 @@ def play_round(stack: LocalStack, db: Database, folder: Path, count: int, *, tim
     loop.run_until_complete(_drain(repliers))
     loop.close()
     effects = ledger.effects(round_id=ROUND)
+    steps = Counter(e.key.split(".")[-1] for e in effects)
+    confirmed = sum(1 for n in range(count) if EXPECTED.get(MIX[n % len(MIX)]) == "confirmed")
+    scripted = steps["confirmation"] == confirmed and steps["release-notice"] == count - confirmed
     return {
         "seconds": round(seconds, 1),
         "cpu seconds": round(cpu, 1),
@@ -157,7 +168,8 @@ def play_round(stack: LocalStack, db: Database, folder: Path, count: int, *, tim
         "effects": len(effects),
         "handed over twice": sum(1 for e in effects if e.tries > 1),
         "by channel": dict(Counter(e.channel for e in effects)),
-        "by step": dict(Counter(e.key.split(".")[-1] for e in effects)),
+        "outcomes as scripted": scripted,
+        "by step": dict(steps),
         **db.totals(),
     }
 
@@ -176,7 +188,8 @@ def shares(totals: dict[str, int]) -> list[tuple[int, int]]:
     """The round's subflow runs and task runs spread over as many runs as it started processes
     (less the hiring-round run, which bare-round stands for)."""
     processes = totals["processes"] - 1
-    subflows, tasks = divmod(totals["subflows"], processes), divmod(totals["tasks"], processes)
+    # Prefect records a task run in the parent for each subflow run: those come with the subflows
+    subflows, tasks = divmod(totals["subflows"], processes), divmod(totals["tasks"] - totals["subflows"], processes)
     return [(subflows[0] + (n < subflows[1]), tasks[0] + (n < tasks[1])) for n in range(processes)]
 
 
@@ -219,10 +232,19 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=6, help="flow processes per worker")
     parser.add_argument("--reply-window", type=float, default=60.0, help="seconds that stand for 24 h")
     parser.add_argument("--timeout", type=float, default=4 * 3600)
+    parser.add_argument("--bare-only", metavar="PROCESSES,SUBFLOWS,TASKS", help="measure bare Prefect alone")
     args = parser.parse_args()
     out = sys.stdout
     out.write(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}\n")
-    out.write(f"config: {args.database}, {args.workers} worker(s) x {args.limit}, {args.candidates} candidates\n")
+    size = f"bare only: {args.bare_only}" if args.bare_only else f"{args.candidates} candidates"
+    out.write(f"config: {args.database}, {args.workers} worker(s) x {args.limit}, {size}\n")
+    if args.bare_only:
+        processes, subflows, tasks = (int(n) for n in args.bare_only.split(","))
+        with tempfile.TemporaryDirectory() as home, ExitStack() as exits:
+            stack, db = stack_for(Path(home) / "bare", args, exits)
+            counts = {"processes": processes, "subflows": subflows, "tasks": tasks}
+            out.write(f"bare prefect: {play_bare(db, counts, timeout=args.timeout)}\n")
+        return
     with tempfile.TemporaryDirectory() as home, ExitStack() as exits:
         stack, db = stack_for(Path(home) / "round", args, exits)
         ours = play_round(stack, db, Path(home), args.candidates, timeout=args.timeout)
