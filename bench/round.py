@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import os
 import platform
-import sqlite3
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ import yaml
 from prefect.deployments import arun_deployment
 
 from bench import bare
+from bench.prefect_db import FINAL, Database
 from config.loading import load_round
 from sandbox.candidates import ScriptedRepliers
 from sandbox.ledger import Ledger
@@ -47,7 +47,6 @@ DAYS = 22
 AREAS = (212, 415, 646, 202, 312, 617, 213, 305, 404, 503, 206, 303, 512, 718, 917, 702)
 MIX = ["answer-confirm"] * 14 + ["answer-decline"] * 2 + ["voicemail"] * 3 + ["no-answer"]
 EXPECTED = {"answer-confirm": "confirmed", "answer-decline": "declined", "voicemail": "confirmed"}
-FINAL = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
 
 
 def round_file(folder: Path, count: int) -> tuple[Path, dict[str, Any]]:
@@ -78,48 +77,6 @@ def round_file(folder: Path, count: int) -> tuple[Path, dict[str, Any]]:
     data["plan"]["dates"] = {"start": str(interview_day(7)), "end": str(interview_day(7 + DAYS))}
     data["rooms"] = data["rooms"][:1]
     return write_round(folder, data), scripts
-
-
-class Database:
-    """Counts straight from Prefect's tables (cheaper than the API while the round runs)."""
-
-    def __init__(self, sqlite_path: Path | None = None, postgres: Postgres | None = None) -> None:
-        self.sqlite_path, self.postgres = sqlite_path, postgres
-
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
-        if self.sqlite_path is not None:
-            with sqlite3.connect(f"file:{self.sqlite_path}?mode=ro", uri=True, timeout=30) as db:
-                return db.execute(sql).fetchall()
-        assert self.postgres is not None
-        import asyncpg  # type: ignore[import-untyped]
-
-        async def run() -> list[tuple[Any, ...]]:
-            url = self.postgres.url.replace("postgresql+asyncpg", "postgresql")  # type: ignore[union-attr]
-            connection = await asyncpg.connect(url)
-            try:
-                return [tuple(r) for r in await connection.fetch(sql)]
-            finally:
-                await connection.close()
-
-        return asyncio.run(run())
-
-    def states(self, flow_name: str) -> Counter[str]:
-        rows = self.query(
-            "select fr.state_type, count(*) from flow_run fr join flow f on f.id = fr.flow_id "
-            f"where f.name = '{flow_name}' group by fr.state_type"
-        )
-        return Counter({str(state): int(n) for state, n in rows})
-
-    def totals(self) -> dict[str, int]:
-        top = self.query("select count(*) from flow_run where parent_task_run_id is null")[0]
-        # a process starts at every Running of a top-level run (a resume does not raise run_count)
-        started = self.query(
-            "select count(*) from flow_run_state s join flow_run fr on fr.id = s.flow_run_id "
-            "where fr.parent_task_run_id is null and s.type = 'RUNNING'"
-        )[0]
-        subflows = self.query("select count(*) from flow_run where parent_task_run_id is not null")[0][0]
-        tasks = self.query("select count(*) from task_run")[0][0]
-        return {"runs": int(top[0]), "processes": int(started[0]), "subflows": int(subflows), "tasks": int(tasks)}
 
 
 def machine_cpu() -> float:

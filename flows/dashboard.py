@@ -199,21 +199,25 @@ async def _put(client: PrefectClient, key: str, data: str, description: str) -> 
     return True
 
 
-async def rebuild(round_: RoundDetails | RoundRef, *, analytics: bool = True) -> None:
-    """The round's table (and analytics) from every row, as of now."""
+async def rebuild(
+    round_: RoundDetails | RoundRef, *, analytics: bool = True, rows: Sequence[Row] | None = None
+) -> None:
+    """The round's table (and analytics) from every row (``rows`` when already read), as of now."""
     ref = RoundRef(id=round_.id, name=round_.name, time_zone=round_.time_zone)
     now = datetime.now(timezone.utc)
-    rows = await read_rows(round_.id)
-    described = f"{round_.name}: candidates (as of {now:%Y-%m-%d %H:%M:%S} UTC)"
+    rows = await read_rows(round_.id) if rows is None else rows
+    shown, described = table(round_, rows), f"{round_.name}: candidates (as of {now:%Y-%m-%d %H:%M:%S} UTC)"
     board = Board(round=ref, at=now, rows=len(rows)).model_dump(mode="json")
-    lines = [f"# {round_.name}: responses", "", "| | |", "|---|---|"]
-    lines += [f"| {name} | {value} |" for name, value in responses(rows).items()]
     async with get_client() as client:
         await _store(client, _board(round_.id), board, [BOARD_TAG, round_tag(round_.id)])
-        if not await _put(client, f"round-{round_.id}", json.dumps(table(round_, rows)), described):
-            await acreate_table_artifact(key=f"round-{round_.id}", table=table(round_, rows), description=described)
-        if analytics and not await _put(client, f"round-{round_.id}-responses", "\n".join(lines), round_.name):
-            await acreate_markdown_artifact(key=f"round-{round_.id}-responses", markdown="\n".join(lines))
+        if not await _put(client, f"round-{round_.id}", json.dumps(shown), described):
+            await acreate_table_artifact(key=f"round-{round_.id}", table=shown, description=described)
+        if not analytics:
+            return
+        lines = [f"# {round_.name}: responses", "", "| | |", "|---|---|"]
+        markdown = "\n".join(lines + [f"| {name} | {value} |" for name, value in responses(rows).items()])
+        if not await _put(client, f"round-{round_.id}-responses", markdown, round_.name):
+            await acreate_markdown_artifact(key=f"round-{round_.id}-responses", markdown=markdown)
 
 
 async def publish(round_: RoundDetails, *changed: Row, period: timedelta = PERIOD) -> None:
@@ -233,8 +237,8 @@ async def refresh_all() -> int:
     stale = 0
     for variable in await _read_variables([BOARD_TAG]):
         board = Board.model_validate(variable["value"])
-        rows = await _read_variables([ROW_TAG, round_tag(board.round.id)])
-        if any(datetime.fromisoformat(v["updated"]) > board.at for v in rows):
-            await rebuild(board.round)
+        found = await _read_variables([ROW_TAG, round_tag(board.round.id)])
+        if any(datetime.fromisoformat(v["updated"]) > board.at for v in found):
+            await rebuild(board.round, rows=[Row.model_validate(v["value"]) for v in found])
             stale += 1
     return stale
