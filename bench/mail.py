@@ -1,7 +1,7 @@
 """Sending a round's email: a fresh connection per message against reused connections.
 
 Each message is a real confirmation (text, HTML and the calendar invite twice, about 12 kB)
-sent through ``tasks.smtp.Mailer`` to the sandbox SMTP sink over loopback with STARTTLS,
+sent through ``tasks.clients.smtp.Mailer`` to the sandbox SMTP sink over loopback with STARTTLS,
 certificate checks and AUTH, which files each one to disk. "fresh" opens, encrypts and logs in
 for every message (what ``aiosmtplib.send`` does); "reused" keeps ``--connections`` open.
 
@@ -25,15 +25,16 @@ from pathlib import Path
 
 from config.round import HiringRound
 from config.settings import Settings
-from flows.invites import interview_invite
-from flows.messages import context, render_email
+from flows.messages.context import context
+from flows.messages.invites import interview_invite
+from flows.messages.render import render_email
 from flows.models import Slot
 from sandbox.peers import PROJECT_DIR, SANDBOX_SMTP_PASSWORD, SANDBOX_SMTP_USER, free_port
+from sandbox.rounds import example_data
 from sandbox.tls import write_test_ca
+from tasks.clients.smtp import Mailer
 from tasks.effects import EffectKey
 from tasks.mail import Email, Invite, compose
-from tasks.smtp import Mailer
-from tests.roundfiles import example_data
 
 HEADER = "| mode | connections | messages | seconds | messages/s | opened |\n" + "|---" * 6 + "|\n"
 

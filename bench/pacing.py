@@ -32,9 +32,9 @@ from pydantic import SecretStr
 from config.errors import TransientChannelError
 from config.settings import Settings
 from sandbox.peers import PROJECT_DIR, SANDBOX_ACCOUNT, SANDBOX_FROM, SANDBOX_TOKEN, free_port
+from tasks.clients.twilio import twilio_client
 from tasks.effects import EffectKey
 from tasks.phone import place_call
-from tasks.twilio import twilio_client
 
 NOWHERE = "http://127.0.0.1:9/twilio/keypad"
 HEADER = "| CPS | calls | runs | pacer | achieved/s | ratio | 429s | min gap (s) |\n" + "|---" * 8 + "|\n"

@@ -1,13 +1,13 @@
 """Round-level slot planning against two references: the greedy pass and OR-Tools CP-SAT.
 
-The rounds are ``tests.planning.instance``: seeded, in Europe/Berlin over two working weeks
-that cross the switch to summer time. Every plan is checked by ``tests.planning.check`` before
+The rounds are ``sandbox.plancheck.instance``: seeded, in Europe/Berlin over two working weeks
+that cross the switch to summer time. Every plan is checked by ``sandbox.plancheck.check`` before
 it is counted. "bound" counts the candidates who could be seated if they were alone.
 
     make bench-planner                                  # both sizes, CP-SAT 10 s and 60 s
     python -m bench.planner --size 200 --cpsat-seconds 60
 
-The planner itself uses CP-SAT (``flows/cpsat.py``); the reference here is one CP-SAT model
+The planner itself uses CP-SAT (``flows/planning/cpsat.py``); the reference here is one CP-SAT model
 of the whole round from nothing, as the issue measured it. OR-Tools is imported before any clock
 starts (the planner imports it lazily, which costs about 0.9 s once per process).
 """
@@ -23,9 +23,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from functools import partial
 
-import flows.cpsat  # noqa: F401  (imported here so no timing includes it)
-from flows.planner import Model, Plan, Problem, greedy, plan
-from tests.planning import DAYS, SIZES, check, instance
+import flows.planning.cpsat  # noqa: F401  (imported here so no timing includes it)
+from flows.planning.model import Model, Plan, Problem
+from flows.planning.planner import greedy, plan
+from sandbox.plancheck import DAYS, SIZES, check, instance
 
 
 def cpsat(problem: Problem, seconds: float) -> Plan:

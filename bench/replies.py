@@ -26,9 +26,9 @@ from pathlib import Path
 import httpx
 from prefect import get_client
 
+from sandbox.harness import Harness
+from sandbox.rounds import candidate, round_data
 from sandbox.stack import LocalStack
-from tests.flows.harness import Harness
-from tests.roundfiles import candidate, round_data
 
 ROUND = "latency"
 LINK = re.compile(r"(http://\S+/r/\S+)")

@@ -39,8 +39,8 @@ from config.loading import load_round
 from sandbox.candidates import ScriptedRepliers
 from sandbox.ledger import Ledger
 from sandbox.postgres import Postgres
+from sandbox.rounds import awake_zone, call_times, interview_day, round_data, write_round
 from sandbox.stack import LocalStack
-from tests.roundfiles import awake_zone, call_times, interview_day, round_data, write_round
 
 ROUND = "bench-round"
 DAYS = 22

@@ -1,1 +1,10 @@
-"""The business process: one durable candidate-callback run per candidate, and what surrounds it."""
+"""The business process: the Prefect flows and the steps they call, reading like the process
+(``callback``, ``logistics``, ``settle``, ``round``, ``deadline``, ``replies``, ``waitlist``,
+``monitor``, ``rerun``; their typed inputs in ``models``, run tags in ``deployments``).
+
+Sub-packages without Prefect where none is needed: ``flows.planning`` (slots and the round
+planner, pure), ``flows.messages`` (what we say: templates, context, invites), ``flows.ops``
+(operator tooling: CLI, deploy, dry run, status, dashboards, stuck rules).
+
+May import: ``config``, ``tasks``.
+"""

@@ -27,7 +27,8 @@ from flows.deadline import arm_deadline
 from flows.decisions import decision_on_call, leaves_voicemail, outcome_of, reply_due
 from flows.deployments import candidate_tag, phone_tag, round_tag
 from flows.logistics import arrange_logistics
-from flows.messages import context, render, render_email
+from flows.messages.context import context
+from flows.messages.render import render, render_email
 from flows.models import (
     CallbackRequest,
     CallbackResult,
@@ -40,10 +41,10 @@ from flows.models import (
     ReplyChannel,
     Slot,
 )
+from flows.planning.windows import next_call_time
 from flows.replies import inbox, share_slot
 from flows.settle import alert_recruiter, settle
 from flows.timeline import Timeline
-from flows.windows import next_call_time
 from tasks.claims import claim_candidate
 from tasks.effects import BY_BUSINESS_KEY, EffectKey, done
 from tasks.mail import send_email

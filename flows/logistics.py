@@ -17,9 +17,9 @@ from prefect import flow, task
 from prefect.results import get_result_store
 from pydantic import BaseModel, Field
 
-from flows.messages import catering_email
+from flows.messages.render import catering_email
 from flows.models import CallbackRequest, Slot
-from flows.slots import choose_slot, is_free, panel_calendar, room_calendar, round_calendars, search_window
+from flows.planning.slots import choose_slot, is_free, panel_calendar, room_calendar, round_calendars, search_window
 from tasks.calendars import HoldResult, calendar_urls, find_busy, place_hold, settle_hold
 from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done
 from tasks.mail import send_email

@@ -13,6 +13,7 @@ from prefect.input import RunInput
 from pydantic import BaseModel, Field
 
 from config.round import Candidate, RoundDetails
+from flows.planning.model import Slot as Slot  # noqa: PLC0414  (re-exported: the flows' slot is the planner's)
 from tasks.effects import Done
 
 
@@ -50,12 +51,6 @@ class Outcome(StrEnum):
     released = "released"
     no_slot = "no-slot"
     duplicate = "duplicate"
-
-
-class Slot(BaseModel):
-    start: datetime = Field(description="Start, UTC")
-    end: datetime = Field(description="End, UTC")
-    room_id: str = Field(description="Room chosen for the day")
 
 
 class Contact(StrEnum):

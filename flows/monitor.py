@@ -2,7 +2,7 @@
 
 Scheduled in ``prefect.yaml`` (and started by the proactive automation there when a candidate
 was held but neither confirmed nor released in time). It reads the open candidate-callback runs,
-their pending reply timers and their slots, and applies the rules of ``flows/stuck.py``. For each
+their pending reply timers and their slots, and applies the rules of ``flows/ops/stuck.py``. For each
 stuck candidate it emits ``secondround.candidate.stuck`` (every time: she is still stuck) and
 emails the recruiter once per candidate and reason (the effect key). Publishes the table
 artifact ``stuck-candidates``.
@@ -28,12 +28,12 @@ from prefect.events import emit_event
 from prefect.input.actions import aread_flow_run_input
 from pydantic import BaseModel, Field
 
-from flows.dashboard import refresh_all
 from flows.deployments import candidate_tag, round_tag
-from flows.messages import recruiter_email
+from flows.messages.render import recruiter_email
 from flows.models import CallbackRequest, Slot
+from flows.ops.dashboard import refresh_all
+from flows.ops.stuck import Limits, RunFacts, Stuck, diagnose
 from flows.replies import SLOT
-from flows.stuck import Limits, RunFacts, Stuck, diagnose
 from tasks.effects import EffectKey, candidate_resource
 from tasks.mail import send_email
 

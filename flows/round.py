@@ -1,11 +1,11 @@
 """hiring-round: validate the round file, plan every shortlisted candidate's slot at once
-(``flows/planner.py``), then start one candidate-callback run per candidate with her slot.
+(``flows/planning/planner.py``), then start one candidate-callback run per candidate with her slot.
 
 Each run is created with an idempotency key per round and candidate, so running the round
 again (on its schedule, or by hand) starts nobody twice and picks up candidates added since.
 Waitlisted candidates wait for a released slot: each run carries the waitlist, and a release
 offers the slot to the first waitlisted candidate free then (``flows/waitlist.py``).
-Publishes the round's dashboard (``flows/dashboard.py``) with a row per candidate not yet on it.
+Publishes the round's dashboard (``flows/ops/dashboard.py``) with a row per candidate not yet on it.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from pydantic import BaseModel, Field
 
 from config.loading import load_round
 from config.round import Candidate, RoundDetails
-from flows.dashboard import Row, publish, read_rows
 from flows.deployments import start_callback
 from flows.models import CallbackRequest, Slot, StartedRun
-from flows.slots import plan_round, round_calendars, search_window
+from flows.ops.dashboard import Row, publish, read_rows
+from flows.planning.slots import plan_round, round_calendars, search_window
 from tasks.calendars import calendar_urls, find_busy
 
 

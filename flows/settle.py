@@ -11,9 +11,10 @@ from typing import Literal
 from prefect import task
 
 from config.settings import get_settings
-from flows.invites import interview_invite
 from flows.logistics import Booking, arrange_catering, release_holds
-from flows.messages import context, recruiter_email, render_email, staff_email
+from flows.messages.context import context
+from flows.messages.invites import interview_invite
+from flows.messages.render import recruiter_email, render_email, staff_email
 from flows.models import CallbackRequest, CallbackResult, Outcome, Reply, Slot
 from flows.timeline import Timeline
 from flows.waitlist import offer_to_waitlist
@@ -77,7 +78,7 @@ async def _confirm(request: CallbackRequest, booking: Booking) -> list[Done]:
         message = staff_email("staff_briefing", ctx, round_.staff_member(staff_id))
         sends.append(send_email(_key(request, f"briefing-{staff_id}"), message, to_candidate=False))
     summary = f"{round_.plan.title}: {candidate.name}"
-    about = f"{candidate.name} ({candidate.email}, {candidate.phone}); {ctx['staff_when']} ({round_.time_zone})"
+    about = f"{candidate.name} ({candidate.email}, {candidate.phone}); {ctx.staff_when} ({round_.time_zone})"
     settles = [
         settle_hold(_key(request, f"book-{h.step}"), hold=h, confirm=True, summary=summary, description=about)
         for h in booking.holds

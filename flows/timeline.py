@@ -13,8 +13,8 @@ from prefect.artifacts import acreate_table_artifact
 from prefect.exceptions import PrefectException
 
 from config.round import Candidate, RoundDetails
-from flows.dashboard import publish, row_of
 from flows.models import Slot
+from flows.ops.dashboard import publish, row_of
 from tasks.effects import Done
 
 

@@ -68,7 +68,7 @@ def say(text: str = "") -> None:
 async def play_round(stack: LocalStack, round_file: Path, *, timeout: float) -> list[list[str]]:
     from prefect.deployments import arun_deployment
 
-    from flows.status import round_status
+    from flows.ops.status import round_status
     from sandbox.candidates import ScriptedRepliers
     from sandbox.ledger import Ledger
 
@@ -122,7 +122,7 @@ async def play_round(stack: LocalStack, round_file: Path, *, timeout: float) -> 
 async def seed_calendars(stack: LocalStack, round_file: Path) -> str:
     """Staff and room calendars on the sandbox's Radicale, with the first panel member's weekly
     team meeting (Mondays 09:00-10:00 in the round's zone, recurring) that slots must avoid."""
-    from tasks.caldav import caldav
+    from tasks.clients.caldav import caldav
 
     round_ = load_round(round_file)
     settings = stack.read_settings()

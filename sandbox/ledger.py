@@ -3,7 +3,7 @@
 The sandbox Twilio and the SMTP sink write here, so a test can count what a candidate really
 received. Like a mailbox it recognises the key the caller sends (the Message-ID), so a message
 handed over twice after a crash is counted (``tries``), not delivered twice. Calendars are a
-real CalDAV server (Radicale) in the sandbox, read with ``tasks.caldav``.
+real CalDAV server (Radicale) in the sandbox, read with ``tasks.clients.caldav``.
 """
 
 from __future__ import annotations

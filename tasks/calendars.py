@@ -1,5 +1,5 @@
 """Calendar boundary: busy times, holds, bookings and releases on staff and room calendars,
-over CalDAV (``tasks/caldav.py``).
+over CalDAV (``tasks/clients/caldav.py``).
 
 A hold is a tentative event whose UID is its business key, so placing it twice is a no-op. A
 clash (another run holds an overlapping time) is a result, not an error: it is persisted, so a
@@ -15,7 +15,7 @@ from prefect import task
 
 from config.round import RoundDetails
 from config.settings import get_settings
-from tasks.caldav import Clash, Entry, caldav
+from tasks.clients.caldav import Clash, Entry, caldav
 from tasks.effects import EFFECT_TASK, Done, EffectKey, done, fault_point, only_transient
 
 Busy = dict[str, list[tuple[datetime, datetime]]]

@@ -25,8 +25,8 @@ from pydantic import BaseModel, Field
 
 from config.errors import AddressRefused
 from config.settings import Settings, get_settings
+from tasks.clients.smtp import mailer
 from tasks.effects import EFFECT_TASK, Done, EffectKey, done, fault_point
-from tasks.smtp import mailer
 
 
 class Invite(BaseModel):

@@ -2,7 +2,7 @@
 
 A call is placed once per key even across crashes: before dialling we look for a call to her
 number created since the attempt was planned (``since``, persisted by the flow), and adopt it.
-Creation is paced across every run (``tasks.pacing``) and retried only on 429. Then the task
+Creation is paced across every run (``tasks.clients.pacing``) and retried only on 429. Then the task
 follows the call until a person has finished with it, a machine has answered, or it ended
 unanswered; her keypad choice arrives through ``web/`` as the run's input ``keypad-<attempt>``.
 
@@ -27,11 +27,11 @@ from twilio.rest.api.v2010.account.message import MessageInstance
 
 from config.errors import TerminalChannelError, TransientChannelError
 from config.settings import Settings, get_settings
-from tasks import twiml
+from tasks.clients import twiml
+from tasks.clients.pacing import CallPacer
+from tasks.clients.twilio import backing_off, twilio_client
 from tasks.effects import EFFECT_TASK, Done, EffectKey, done, fault_point
 from tasks.optouts import opted_out
-from tasks.pacing import CallPacer
-from tasks.twilio import backing_off, twilio_client
 
 FINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
 MACHINE = {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from config.round import Interval
-from flows.windows import next_call_time
+from flows.planning.windows import next_call_time
 
 LONDON, TOKYO = ZoneInfo("Europe/London"), ZoneInfo("Asia/Tokyo")
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from flows.cli import main
-from tests.roundfiles import EXAMPLE, example_data
+from flows.ops.cli import main
+from sandbox.rounds import EXAMPLE, example_data
 
 
 @pytest.fixture(autouse=True)

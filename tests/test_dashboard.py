@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from config.round import HiringRound
-from flows.dashboard import Row, responses, row_of, table
 from flows.models import Slot
+from flows.ops.dashboard import Row, responses, row_of, table
+from sandbox.rounds import example_data
 from tasks.effects import Done
-from tests.roundfiles import example_data
 
 T0 = datetime(2026, 12, 1, 9, tzinfo=UTC)
 ROUND = HiringRound.model_validate(example_data())

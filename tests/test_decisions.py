@@ -10,9 +10,9 @@ from config.links import BadLink, LinkClaim, make_token, verify
 from config.loading import load_round
 from flows.decisions import decision_on_call, leaves_voicemail, outcome_of, reply_due
 from flows.models import Decision, Outcome, Reply, Slot
-from flows.slots import choose_slot, panel_calendar, room_calendar
+from flows.planning.slots import choose_slot, panel_calendar, room_calendar
+from sandbox.rounds import EXAMPLE
 from tasks.phone import CallOutcome, CallResult
-from tests.roundfiles import EXAMPLE
 
 ROUND = load_round(EXAMPLE)
 UTC = timezone.utc

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+from dataclasses import fields
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from typing import Any
@@ -14,16 +15,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
+from jinja2 import meta
 from markupsafe import escape
 
-from config.round import HiringRound
+from config.round import Candidate, HiringRound
 from config.settings import Settings
-from flows.invites import interview_invite
-from flows.messages import EMAIL_KINDS, context, render_email
+from flows.messages.context import AlertContext, MessageContext, context
+from flows.messages.invites import interview_invite
+from flows.messages.render import catering_email, recruiter_email, render_email, staff_email
+from flows.messages.templates import EMAIL_KINDS, ENVIRONMENT, TEMPLATES
 from flows.models import Slot
+from sandbox.rounds import example_data
 from tasks.effects import EffectKey
-from tasks.mail import Invite, compose
-from tests.roundfiles import example_data
+from tasks.mail import Email, Invite, compose
 
 SETTINGS = Settings(smtp_from="jobs@northwind.example")
 
@@ -38,21 +42,21 @@ def slot_for(round_: HiringRound, start: datetime) -> Slot:
     return Slot(start=start, end=start + round_.plan.duration, room_id=round_.rooms[0].id)
 
 
-def extras(round_: HiringRound) -> dict[str, Any]:
-    """What the callers add to the shared context for the staff, caterer and recruiter kinds."""
-    return {
-        "role": "Runs the exam",
-        "member_name": round_.staff[0].name,
-        "reason": "declined",
-        "headline": "declined",
-        "detail": "Alice declined.",
-        "contact_name": "Office facilities",
-        "notes": "lunch",
-        "headcount": 3,
-        "dietary": "Vegetarian",
-    }
+def every_kind(round_: HiringRound, candidate: Candidate, *, attempt: int = 2) -> dict[str, Email]:
+    """Every email kind, each built the way the runs build it (staff, caterer, recruiter helpers)."""
+    ctx = context(round_, candidate, SLOT, attempt=attempt, reason="declined")
+    member = round_.staff[0]
+    built = {kind: render_email(kind, ctx, to=candidate.email, to_name=candidate.name) for kind in CANDIDATE_KINDS}
+    built |= {kind: staff_email(kind, ctx, member) for kind in ("staff_briefing", "staff_release")}
+    for kind, cancel in (("catering_order", False), ("catering_cancel", True)):
+        message = catering_email(round_, candidate, SLOT, cancel=cancel)
+        assert message is not None
+        built[kind] = message
+    built["recruiter_alert"] = recruiter_email(round_, candidate, "declined", f"{candidate.name} declined.")
+    return built
 
 
+CANDIDATE_KINDS = ("invitation", "retry", "confirmation", "release")
 ROUND = example()
 ALICE = ROUND.candidates[0]
 SLOT = slot_for(ROUND, datetime(2026, 12, 8, 9, 0, tzinfo=timezone.utc))
@@ -60,8 +64,7 @@ SLOT = slot_for(ROUND, datetime(2026, 12, 8, 9, 0, tzinfo=timezone.utc))
 
 @pytest.mark.parametrize("kind", EMAIL_KINDS)
 def test_every_kind_renders_both_parts_from_the_example_round(kind: str) -> None:
-    ctx = context(ROUND, ALICE, SLOT, attempt=2, **extras(ROUND))
-    message = render_email(kind, ctx, to=ALICE.email, to_name=ALICE.name)
+    message = every_kind(ROUND, ALICE)[kind]
     assert message.subject and "\n" not in message.subject
     assert message.text.strip() and message.html.startswith("<!DOCTYPE html>")
     assert '<html lang="en">' in message.html
@@ -108,13 +111,13 @@ def test_the_invitation_offers_all_three_answers_and_the_retry_says_it_is_the_la
 def test_hostile_names_are_text_in_html_and_never_leave_the_subject_line() -> None:
     hostile = example(name='<img src=x onerror="alert(1)"> O\'Brien & Co')
     candidate = hostile.candidates[0]
-    ctx = context(hostile, candidate, SLOT, **extras(hostile))
-    for kind in EMAIL_KINDS:
-        message = render_email(kind, ctx, to=candidate.email, to_name=candidate.name)
+    messages = every_kind(hostile, candidate)
+    assert set(messages) == set(EMAIL_KINDS)
+    for kind, message in messages.items():
         assert "<img" not in message.html, kind
         if "&lt;img" not in message.html:  # not every kind names her; those that do, escape
             assert candidate.name not in message.html
-    confirmation = render_email("confirmation", ctx, to=candidate.email, to_name=candidate.name)
+    confirmation = messages["confirmation"]
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; O&#39;Brien &amp; Co" in confirmation.html
     mime = compose(key("confirmation"), confirmation, SETTINGS)
     parsed = email.message_from_bytes(mime.as_bytes(), policy=email.policy.default)
@@ -216,3 +219,12 @@ def test_request_and_cancel_share_the_uid_and_the_cancel_outranks_the_request() 
     assert str(request["attendee"]) == f"mailto:{ALICE.email}"
     assert "Written exam" in str(request["description"])
     assert ROUND.plan.location.address in str(request["location"])
+
+
+@pytest.mark.parametrize("template", sorted(p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.*")))
+def test_every_template_reads_only_names_its_context_has(template: str) -> None:
+    """The typed context is the templates' contract: a name it lacks fails here, not at send time."""
+    source = (TEMPLATES / template).read_text()
+    used = meta.find_undeclared_variables(ENVIRONMENT.parse(source))
+    names = {f.name for f in fields(AlertContext if "recruiter_alert" in template else MessageContext)}
+    assert used <= names | {"subject"}, used - names

@@ -11,9 +11,9 @@ from xml.etree import ElementTree
 import pytest
 
 from config.errors import ConfigError
-from tasks.pacing import CallPacer
+from tasks.clients.pacing import CallPacer
+from tasks.clients.twiml import invitation, keypad_answer, voicemail
 from tasks.phone import CallOutcome, outcome_of_call
-from tasks.twiml import invitation, keypad_answer, voicemail
 
 
 def test_the_invitation_is_a_one_key_menu_and_escapes_her_name() -> None:

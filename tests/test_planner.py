@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from config.round import HiringRound
-from flows.planner import Need, Problem, greedy, plan
-from flows.slots import choose_slot, is_free, plan_round, room_calendar
-from tests.planning import SIZES, check, instance
-from tests.roundfiles import example_data
+from flows.planning.model import Need, Problem
+from flows.planning.planner import greedy, plan
+from flows.planning.slots import choose_slot, is_free, plan_round, room_calendar
+from sandbox.plancheck import SIZES, check, instance
+from sandbox.rounds import example_data
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

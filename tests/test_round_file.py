@@ -10,8 +10,8 @@ import yaml
 
 from config.errors import RoundFileError
 from config.loading import load_round, parse_round
-from flows.cli import main
-from tests.roundfiles import EXAMPLE, example_data
+from flows.ops.cli import main
+from sandbox.rounds import EXAMPLE, example_data
 
 
 def problems(data: dict[str, Any]) -> list[str]:

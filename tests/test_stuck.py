@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from flows.stuck import Limits, Reason, RunFacts, diagnose
+from flows.ops.stuck import Limits, Reason, RunFacts, diagnose
 
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
 LIMITS = Limits(grace=timedelta(hours=1), running=timedelta(minutes=30), decide_before=timedelta(hours=48))

@@ -1,7 +1,8 @@
 """The inbound service: ``uvicorn web.app:app`` (the sandbox stack starts it for the demo and tests).
 
-Routes: ``/r/<token>`` (her page, ``web/pages.py``), ``/twilio/...`` (webhooks, signed:
-``web/twilio.py``, ``web/sms.py``), ``/recruiter/replies`` (``web/recruiter.py``), ``/health``.
+Routes: ``/r/<token>`` (her page, ``web/pages.py``), ``/twilio/...`` (webhooks, signed by
+Twilio: our calls' callbacks ``web/calls.py``, her texts ``web/sms.py``, her calls
+``web/voice.py``), ``/recruiter/replies`` (``web/recruiter.py``), ``/health``.
 Every reply goes to the durable inbox first; a background task delivers it (``web/delivery.py``).
 """
 
@@ -14,12 +15,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from config.settings import get_settings
+from web.calls import router as calls_router
 from web.delivery import Deliverer
 from web.inbox import Inbox
 from web.pages import router as pages_router
 from web.recruiter import router as recruiter_router
 from web.sms import router as sms_router
-from web.twilio import router as twilio_router
+from web.voice import router as voice_router
 
 
 @asynccontextmanager
@@ -40,8 +42,9 @@ app = FastAPI(
     lifespan=lifespan,
 )
 app.include_router(pages_router)
-app.include_router(twilio_router)
+app.include_router(calls_router)
 app.include_router(sms_router)
+app.include_router(voice_router)
 app.include_router(recruiter_router)
 
 

@@ -23,7 +23,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from config.links import BadLink, LinkClaim, verify
 from config.settings import get_settings
-from flows.messages import context
+from flows.messages.context import context
 from flows.models import Decision, Reply, ReplyChannel
 from flows.replies import Standing, standing
 from web.inbox import Inbox, Stored
@@ -93,7 +93,7 @@ async def page(token: str, request: Request) -> Response:
         ctx = context(where.request.round, where.request.candidate, where.slot, attempt=claim.attempt)
         zone = where.request.candidate.time_zone
     decided = _decided(await inbox.first_decision(claim.round_id, claim.candidate_id), where, zone)
-    title = f"Second interview: {ctx['title']}" if ctx else "Second interview"
+    title = f"Second interview: {ctx.title}" if ctx else "Second interview"
     return _page("candidate.html", title=title, ctx=ctx, decided=decided, chosen=claim.choice, action=f"/r/{token}")
 
 

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from config.errors import TerminalChannelError, TransientChannelError
 from config.settings import Settings
-from tasks.caldav import Clash, Entry, caldav
+from tasks.clients.caldav import Clash, Entry, caldav
 from tests.adapters.conftest import Peers
 
 T = TypeVar("T")

@@ -19,9 +19,9 @@ from pydantic import SecretStr
 from config.errors import AddressRefused, TerminalChannelError, TransientChannelError
 from config.settings import Settings
 from sandbox.ledger import Ledger
+from tasks.clients.smtp import Mailer
 from tasks.effects import EffectKey
 from tasks.mail import Email, Invite, compose
-from tasks.smtp import Mailer
 from tests.adapters.conftest import Peers
 
 T = TypeVar("T")

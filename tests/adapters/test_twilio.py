@@ -16,9 +16,9 @@ from twilio.request_validator import RequestValidator
 
 from config.errors import TerminalChannelError, TransientChannelError
 from sandbox.peers import SANDBOX_TOKEN
+from tasks.clients.twilio import backing_off, twilio_client
 from tasks.effects import EffectKey
 from tasks.phone import CallOutcome, follow_call, outcome_of_call, place_call
-from tasks.twilio import backing_off, twilio_client
 from tests.adapters.conftest import Peers
 
 

@@ -26,9 +26,9 @@ from pydantic import SecretStr
 from config.errors import TerminalChannelError
 from config.settings import Settings
 from sandbox.peers import PROJECT_DIR, free_port
+from tasks.clients.twilio import backing_off, twilio_client
 from tasks.effects import EffectKey
 from tasks.phone import already_texted, find_call, follow_call, hang_up, place_call, play_voicemail, text
-from tasks.twilio import backing_off, twilio_client
 
 SPEC = Path(__file__).parent / "twilio" / "twilio_api_v2010.json"
 PRISM = PROJECT_DIR / "tools" / "prism" / "node_modules" / ".bin" / "prism"

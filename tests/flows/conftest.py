@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from sandbox.harness import Harness
 from sandbox.stack import LocalStack
-from tests.flows.harness import Harness
 
 REPLY_WINDOW_SECONDS = 8
 

@@ -18,8 +18,8 @@ from prefect import get_client
 from prefect.states import Scheduled
 
 from flows.models import CallbackResult, Decision, Outcome, Reply, ReplyChannel
-from tests.flows.harness import Harness, crashed
-from tests.roundfiles import candidate, round_data
+from sandbox.harness import Harness, crashed
+from sandbox.rounds import candidate, round_data
 
 pytestmark = pytest.mark.stack
 ROUND = "crash"

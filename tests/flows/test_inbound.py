@@ -21,9 +21,9 @@ from twilio.request_validator import RequestValidator
 
 from flows.models import CallbackResult, Decision, Outcome, Reply, ReplyChannel
 from flows.replies import deliver_reply, inbox
+from sandbox.harness import Harness
 from sandbox.peers import SANDBOX_TOKEN
-from tests.flows.harness import Harness
-from tests.roundfiles import candidate, round_data
+from sandbox.rounds import candidate, round_data
 from web.inbox import Inbox
 
 pytestmark = pytest.mark.stack

@@ -32,14 +32,14 @@ from prefect.events.actions import RunDeployment
 from prefect.events.clients import PrefectEventsClient
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 
-from flows.cli import main
-from flows.dashboard import SMALL, Row, publish, refresh_all
-from flows.deploy import PROJECT_DIR
 from flows.models import Decision, Reply, ReplyChannel
+from flows.ops.cli import main
+from flows.ops.dashboard import SMALL, Row, publish, refresh_all
+from flows.ops.deploy import PROJECT_DIR
+from flows.ops.status import callback_runs
 from flows.replies import deliver_reply
-from flows.status import callback_runs
-from tests.flows.harness import Harness, crashed
-from tests.roundfiles import candidate, round_data, write_round
+from sandbox.harness import Harness, crashed
+from sandbox.rounds import candidate, round_data, write_round
 
 pytestmark = pytest.mark.stack
 MONITOR = "stuck-candidates/stuck-candidates"

@@ -17,8 +17,8 @@ import pytest
 from playwright.async_api import async_playwright
 
 from flows.models import Outcome, ReplyChannel
-from tests.flows.harness import Harness
-from tests.roundfiles import candidate, round_data
+from sandbox.harness import Harness
+from sandbox.rounds import candidate, round_data
 
 pytestmark = pytest.mark.stack
 ROUND = "browser"

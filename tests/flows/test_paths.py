@@ -21,8 +21,8 @@ from prefect.flow_runs import aresume_flow_run
 
 from flows.models import CallbackResult, Decision, Outcome, Reply, ReplyChannel
 from flows.replies import deliver_reply
-from tests.flows.harness import Harness
-from tests.roundfiles import candidate, round_data
+from sandbox.harness import Harness
+from sandbox.rounds import candidate, round_data
 
 pytestmark = pytest.mark.stack
 ROUND = "paths"

@@ -14,12 +14,12 @@ from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 from prefect.deployments import arun_deployment
 
 from flows.models import CallbackResult, Outcome
-from flows.status import callback_runs
+from flows.ops.status import callback_runs
+from sandbox.harness import Harness
 from sandbox.postgres import Postgres
+from sandbox.rounds import candidate, round_data, write_round
 from sandbox.stack import LocalStack
 from tests.flows.conftest import REPLY_WINDOW_SECONDS
-from tests.flows.harness import Harness
-from tests.roundfiles import candidate, round_data, write_round
 
 pytestmark = pytest.mark.stack
 CALLS = {"pat": ["answer-confirm"], "quin": ["answer-decline"], "rob": ["answer-confirm"], "ros": ["busy", "busy"]}

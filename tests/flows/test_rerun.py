@@ -12,8 +12,8 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import arun_deployment
 
 from flows.models import CallbackResult, Decision, Outcome, Reply, ReplyChannel
-from tests.flows.harness import Harness, crashed
-from tests.roundfiles import candidate, round_data
+from sandbox.harness import Harness, crashed
+from sandbox.rounds import candidate, round_data
 
 pytestmark = pytest.mark.stack
 ROUND = "rerun"

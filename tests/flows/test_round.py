@@ -14,10 +14,10 @@ from prefect.deployments import arun_deployment
 
 from config.errors import NoWaitingRunError
 from flows.models import Decision, Outcome, Reply, ReplyChannel
+from flows.ops.status import callback_runs
 from flows.replies import deliver_reply
-from flows.status import callback_runs
-from tests.flows.harness import Harness
-from tests.roundfiles import candidate, round_data, write_round
+from sandbox.harness import Harness
+from sandbox.rounds import candidate, round_data, write_round
 
 pytestmark = pytest.mark.stack
 

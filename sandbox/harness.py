@@ -31,7 +31,7 @@ from flows.models import CallbackRequest, CallbackResult, Reply
 from flows.replies import candidate_runs, deliver_reply
 from sandbox.ledger import Effect, Ledger
 from sandbox.stack import LocalStack
-from tasks.caldav import caldav
+from tasks.clients.caldav import caldav
 
 
 class Harness:

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as clock
 from zoneinfo import ZoneInfo
 
-from flows.planner import Need, Plan, Problem
+from flows.planning.model import Need, Plan, Problem
 
 ZONE = ZoneInfo("Europe/Berlin")
 DAYS = tuple(

@@ -1,6 +1,6 @@
 """Slot choice: a pure function, no I/O.
 
-``plan_round`` seats every candidate of a round at once (``flows/planner.py``); the candidate's
+``plan_round`` seats every candidate of a round at once (``flows/planning/planner.py``); the candidate's
 run holds that slot if it is still free. Otherwise ``choose_slot`` takes the first start (on a
 half-hour grid) that lies in one of her interview free times, on a day of the plan in the
 round's zone, with every panel member free (buffer included) and a free room large enough.
@@ -13,8 +13,8 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from config.round import Candidate, RoundDetails
-from flows.models import Slot
-from flows.planner import Need, Problem, plan
+from flows.planning.model import Need, Problem, Slot
+from flows.planning.planner import plan
 
 Intervals = Sequence[tuple[datetime, datetime]]
 GRID = timedelta(minutes=30)

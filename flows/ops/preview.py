@@ -18,10 +18,11 @@ from pydantic import BaseModel
 
 from config.round import Candidate, HiringRound, RoundDetails
 from config.settings import get_settings
-from flows.invites import interview_invite
-from flows.messages import catering_email, context, recruiter_email, render, render_email, staff_email
+from flows.messages.context import context
+from flows.messages.invites import interview_invite
+from flows.messages.render import catering_email, recruiter_email, render, render_email, staff_email
 from flows.models import Slot
-from flows.slots import Intervals, plan_round
+from flows.planning.slots import Intervals, plan_round
 from tasks.mail import Email, Invite
 
 Channel = Literal["call", "voicemail", "sms", "email"]

@@ -14,13 +14,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
-if TYPE_CHECKING:
-    from flows.planner import Option
-    from flows.seating import Seat, Seating
+from flows.planning.model import Option
+from flows.planning.seating import Seat, Seating
 
 
 def _classes(seating: Seating, offered: dict[int, list[Option]]) -> list[tuple[int, int, list[int]]]:

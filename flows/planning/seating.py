@@ -1,17 +1,14 @@
 """Who sits where while a round is planned: the planner's working state and its greedy pass.
 
-Pure: no I/O. Staff and rooms are bitsets over the planner's grid of cells (``flows/planner.py``),
+Pure: no I/O. Staff and rooms are bitsets over the planner's grid of cells (``flows/planning/planner.py``),
 so checking a seat is a few integer ANDs.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from flows.planning.model import Model, Option
 
-if TYPE_CHECKING:
-    from flows.planner import Model, Option
-
-Seat = tuple["Option", int]  # the option taken, the room's index
+Seat = tuple[Option, int]  # the option taken, the room's index
 
 
 class Seating:

@@ -20,8 +20,8 @@ from config.loading import load_round
 from config.round import HiringRound
 
 if TYPE_CHECKING:
-    from flows.preview import CandidatePreview
-    from flows.slots import Intervals
+    from flows.ops.preview import CandidatePreview
+    from flows.planning.slots import Intervals
 
 
 def _out(text: str) -> None:
@@ -39,7 +39,7 @@ def validate(path: str) -> int:
 def _busy(round_: HiringRound, *, read_calendars: bool) -> dict[str, Intervals]:
     if not read_calendars:
         return {}
-    from flows.slots import round_calendars, search_window
+    from flows.planning.slots import round_calendars, search_window
     from tasks.calendars import calendar_urls, find_busy  # read only: a REPORT per calendar
 
     urls = calendar_urls(round_.details)
@@ -61,7 +61,7 @@ def _write(folder: Path, preview: CandidatePreview) -> int:
 
 
 def dry_run(path: str, *, out: Path | None, read_calendars: bool) -> int:
-    from flows.preview import preview_round  # imports Prefect: only for the commands that need it
+    from flows.ops.preview import preview_round  # imports Prefect: only for the commands that need it
 
     round_ = load_round(path)
     previews = preview_round(round_, _busy(round_, read_calendars=read_calendars))
@@ -82,7 +82,7 @@ def dry_run(path: str, *, out: Path | None, read_calendars: bool) -> int:
 
 
 def deploy(path: str) -> int:
-    from flows.deploy import deploy_round  # imports Prefect's client: only when deploying
+    from flows.ops.deploy import deploy_round  # imports Prefect's client: only when deploying
 
     round_ = load_round(path)
     deployment_id = asyncio.run(deploy_round(Path(path)))
