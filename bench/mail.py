@@ -15,8 +15,6 @@ import argparse
 import asyncio
 import os
 import platform
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,6 +29,7 @@ from flows.messages.render import render_email
 from flows.models import Slot
 from sandbox.peers import PROJECT_DIR, SANDBOX_SMTP_PASSWORD, SANDBOX_SMTP_USER, free_port
 from sandbox.rounds import example_data
+from sandbox.serving import python_server, smtp_greets
 from sandbox.tls import write_test_ca
 from tasks.clients.smtp import Mailer
 from tasks.effects import EffectKey
@@ -84,37 +83,25 @@ def main() -> None:
         ca = write_test_ca(tls)
         env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR), "SECONDROUND_STATE_DIR": f"{home}/state"}
         env |= {"SECONDROUND_SMTP_USERNAME": SANDBOX_SMTP_USER, "SECONDROUND_SMTP_PASSWORD": SANDBOX_SMTP_PASSWORD}
-        sink = subprocess.Popen(
-            [sys.executable, "-m", "sandbox.smtp", "--port", str(port), "--tls", str(tls)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+        sink = ["-m", "sandbox.smtp", "--port", str(port), "--tls", str(tls)]
+        with python_server(sink, env=env, probe=smtp_greets(port), what="SMTP sink"):
             base = Settings(
                 smtp_port=port, smtp_username=SANDBOX_SMTP_USER, smtp_password=SANDBOX_SMTP_PASSWORD, smtp_ca_file=ca
             )
-            email = confirmation()
-            sys.stdout.write(
-                f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}\n"
-            )
-            sys.stdout.write(HEADER)
-            runs = [("fresh", 1)] + [("reused", c) for c in args.connections]
-            for mode, connections in runs:
-                settings = base.model_copy(update={"smtp_connections": connections})
-                tag, n = f"{mode}{connections}-", args.messages
-                seconds, opened = asyncio.run(send_all(settings, email, messages=n, tag=tag, fresh=mode == "fresh"))
-                sys.stdout.write(f"| {mode} | {connections} | {n} | {seconds:.2f} | {n / seconds:.1f} | {opened} |\n")
-                sys.stdout.flush()
-        finally:
-            sink.terminate()
-            sink.wait()
+            measure_all(base, messages=args.messages, connections=args.connections)
+
+
+def measure_all(base: Settings, *, messages: int, connections: list[int]) -> None:
+    """One row per mode: a fresh connection per message, then reused pools of each size."""
+    email = confirmation()
+    sys.stdout.write(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}\n")
+    sys.stdout.write(HEADER)
+    for mode, size in [("fresh", 1)] + [("reused", c) for c in connections]:
+        settings = base.model_copy(update={"smtp_connections": size})
+        tag, n = f"{mode}{size}-", messages
+        seconds, opened = asyncio.run(send_all(settings, email, messages=n, tag=tag, fresh=mode == "fresh"))
+        sys.stdout.write(f"| {mode} | {size} | {n} | {seconds:.2f} | {n / seconds:.1f} | {opened} |\n")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

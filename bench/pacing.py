@@ -19,12 +19,11 @@ import itertools
 import multiprocessing
 import os
 import platform
-import subprocess
 import sys
 import tempfile
-import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import httpx
 from pydantic import SecretStr
@@ -32,6 +31,7 @@ from pydantic import SecretStr
 from config.errors import TransientChannelError
 from config.settings import Settings
 from sandbox.peers import PROJECT_DIR, SANDBOX_ACCOUNT, SANDBOX_FROM, SANDBOX_TOKEN, free_port
+from sandbox.serving import http_ok, python_server
 from tasks.clients.twilio import twilio_client
 from tasks.effects import EffectKey
 from tasks.phone import place_call
@@ -80,19 +80,8 @@ def measure(*, cps: float, calls: int, runs: int, paced: bool) -> dict[str, floa
         url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR), "SECONDROUND_STATE_DIR": state}
         env |= {"SECONDROUND_TWILIO_ACCOUNT_SID": SANDBOX_ACCOUNT, "SECONDROUND_TWILIO_AUTH_TOKEN": SANDBOX_TOKEN}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "sandbox.twilio_api", "--port", str(port), "--cps", str(cps)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            for _ in range(100):
-                try:
-                    httpx.get(f"{url}/sandbox/requests", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+        server = ["-m", "sandbox.twilio_api", "--port", str(port), "--cps", str(cps)]
+        with python_server(server, env=env, probe=http_ok(f"{url}/sandbox/requests"), what="sandbox Twilio"):
             per_run = [calls // runs + (1 if i < calls % runs else 0) for i in range(runs)]
             ctx = multiprocessing.get_context("spawn")
             procs = [ctx.Process(target=_run, args=(i, n, (state, url, cps, paced))) for i, n in enumerate(per_run)]
@@ -100,14 +89,12 @@ def measure(*, cps: float, calls: int, runs: int, paced: bool) -> dict[str, floa
                 proc.start()
             for proc in procs:
                 proc.join()
-            creates = [
-                r
-                for r in httpx.get(f"{url}/sandbox/requests").json()
-                if r.get("method") == "POST" and r["path"].endswith("/Calls.json")
-            ]
-        finally:
-            server.terminate()
-            server.wait()
+            requests = httpx.get(f"{url}/sandbox/requests").json()
+    creates = [r for r in requests if r.get("method") == "POST" and r["path"].endswith("/Calls.json")]
+    return _rates(creates, cps=cps)
+
+
+def _rates(creates: list[dict[str, Any]], *, cps: float) -> dict[str, float]:
     accepted = sorted(r["at"] for r in creates if r["status"] == 201)
     span = accepted[-1] - accepted[0]
     rate = (len(accepted) - 1) / span if span > 0 else float("inf")

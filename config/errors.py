@@ -12,7 +12,9 @@
     │       └── AddressRefused      this address will not take mail (5xx): the flow records it
     │                               and tells the recruiter
     └── ReplyError                  an inbound reply that cannot be acted on
-        └── NoWaitingRunError       no run is waiting for this candidate (decided, or never started)
+        ├── NoWaitingRunError       no run is waiting for this candidate (decided, or never started)
+        └── BadLink                 her link was changed or forged: 400, nothing recorded
+            └── ExpiredLink         her link is past its time (the interview began): 410
 
 Only ``TransientChannelError`` is retried (see ``tasks.effects``); every other error leads to a
 decision in the flow, never to a loop.
@@ -73,6 +75,14 @@ class ReplyError(SecondroundError):
 
 class NoWaitingRunError(ReplyError):
     """No run is waiting for a reply from this candidate."""
+
+
+class BadLink(ReplyError):
+    """A reply link that was tampered with or not issued by us."""
+
+
+class ExpiredLink(BadLink):
+    """A genuine reply link whose time is over (it expires when the interview starts)."""
 
 
 class RerunRefusedError(ConfigError):

@@ -1,7 +1,8 @@
 """Signed reply links: a confirm or decline link bound to round, candidate and attempt.
 
 The token is ``<round>.<candidate>.<attempt>.<choice>.<expires>.<signature>``; the signature is an
-HMAC-SHA256 over everything before it, so a changed field or a forged link fails ``verify``.
+HMAC-SHA256 over everything before it, so a changed field or a forged link fails ``verify``
+(``BadLink``), and a genuine one past its time too (``ExpiredLink``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from config.errors import BadLink, ExpiredLink
+
 
 @dataclass(frozen=True)
 class LinkClaim:
@@ -20,10 +23,6 @@ class LinkClaim:
     attempt: int
     choice: str
     expires: datetime
-
-
-class BadLink(ValueError):
-    """The link was tampered with, forged or has expired."""
 
 
 def _sign(key: bytes, payload: str) -> str:
@@ -46,5 +45,5 @@ def verify(key: bytes, token: str, *, now: datetime) -> LinkClaim:
         round_id, candidate_id, int(attempt), choice, datetime.fromtimestamp(int(expires), tz=timezone.utc)
     )
     if claim.expires <= now:
-        raise BadLink("this link has expired")
+        raise ExpiredLink("this link has expired")
     return claim

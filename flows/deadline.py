@@ -3,7 +3,8 @@
 Arming it creates a scheduled run of the ``reply-deadline`` deployment (idempotency key per
 candidate, attempt and owning run), so nothing is held while we wait and a crash or a replay
 never arms two. When it fires it resumes the run only if that run still waits on the same
-wait (``reply-N``, or ``call-window-N`` when the call must wait for her hours): a late timer
+wait (its pause key: ``Wait.reply.pause_key(n)``, or ``Wait.call_window``'s when the call must
+wait for her hours): a late timer
 after a reply is a no-op. A fresh run that takes over from a crashed one arms its own timer.
 """
 

@@ -14,14 +14,13 @@ import asyncio
 from typing import Any
 
 from prefect import flow, task
-from prefect.results import get_result_store
 from pydantic import BaseModel, Field
 
 from flows.messages.render import catering_email
 from flows.models import CallbackRequest, Slot
 from flows.planning.slots import choose_slot, is_free, panel_calendar, room_calendar, round_calendars, search_window
 from tasks.calendars import HoldResult, calendar_urls, find_busy, place_hold, settle_hold
-from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done
+from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done, recall
 from tasks.mail import send_email
 
 TRIES = 3
@@ -35,10 +34,6 @@ class Booking(BaseModel):
 
 class SlotChoice(BaseModel):
     slot: Slot | None
-
-
-def _key(request: CallbackRequest, step: str) -> EffectKey:
-    return EffectKey(round_id=request.round.id, candidate_id=request.candidate.id, attempt=0, step=step)
 
 
 @task(name="choose-slot", cache_policy=BY_BUSINESS_KEY)
@@ -58,7 +53,7 @@ async def _choose(key: EffectKey, *, request: CallbackRequest, exclude: list[Slo
 
 @flow(name="hold-slot")
 async def hold_slot(request: CallbackRequest, try_no: int, exclude: list[Slot]) -> Slot | None:
-    return (await _choose(_key(request, f"slot-try{try_no}"), request=request, exclude=exclude)).slot
+    return (await _choose(request.key(f"slot-try{try_no}"), request=request, exclude=exclude)).slot
 
 
 @flow(name="reserve-room")
@@ -100,7 +95,7 @@ def _split(results: list[Any]) -> tuple[list[HoldResult], list[Exception]]:
 async def _hold(request: CallbackRequest, slot: Slot, calendar: str, *, step: str) -> HoldResult:
     """A tentative hold: no name on it yet, colleagues see only that the time is spoken for."""
     return await place_hold(
-        _key(request, step),
+        request.key(step),
         calendar=calendar_urls(request.round)[calendar],
         start=slot.start,
         end=slot.end,
@@ -115,15 +110,13 @@ async def arrange_catering(request: CallbackRequest, slot: Slot, *, cancel: bool
     if message is None:
         return None
     step = "catering-cancel" if cancel else "catering-order"
-    return await send_email(_key(request, step), message, to_candidate=False)
+    return await send_email(request.key(step), message, to_candidate=False)
 
 
 async def release_holds(request: CallbackRequest, holds: list[HoldResult]) -> list[Done]:
     """The compensation of holding: free every hold that was made, newest first; idempotent,
     keyed by the hold it undoes."""
-    return [
-        await settle_hold(_key(request, f"release-{h.step}"), hold=h, confirm=False) for h in reversed(holds) if h.ok
-    ]
+    return [await settle_hold(request.key(f"release-{h.step}"), hold=h, confirm=False) for h in reversed(holds) if h.ok]
 
 
 @task(name="remember-booking", cache_policy=BY_BUSINESS_KEY)
@@ -134,10 +127,8 @@ async def remember_booking(key: EffectKey, *, booking: Booking) -> Booking:
 async def arrange_logistics(request: CallbackRequest) -> Booking:
     """The booking, arranged once. A resumed run recalls it instead of re-creating four subflow
     runs: on SQLite each creation tends to cost a 503 and a 2 s client back-off."""
-    key = _key(request, "booking")
-    if await get_result_store().aexists(str(key)):
-        return await remember_booking(key, booking=Booking())  # cached: returns the persisted booking
-    return await remember_booking(key, booking=await _arrange(request))
+    key = request.key("booking")
+    return await recall(key, Booking) or await remember_booking(key, booking=await _arrange(request))
 
 
 async def _arrange(request: CallbackRequest) -> Booking:
@@ -160,6 +151,6 @@ async def _arrange(request: CallbackRequest) -> Booking:
             return Booking(slot=slot, holds=holds, lines=lines + ([order] if order else []))
         lines += await release_holds(request, holds)  # a clash, or a calendar that failed: undo, try another
         if failed:
-            lines.append(done(_key(request, f"hold-failed-try{try_no}"), f"could not hold the slot: {failed[0]}"))
+            lines.append(done(request.key(f"hold-failed-try{try_no}"), f"could not hold the slot: {failed[0]}"))
         tried.append(slot)
     return Booking(slot=None, lines=lines)

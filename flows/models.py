@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from config.round import Candidate, RoundDetails
 from flows.planning.model import Slot as Slot  # noqa: PLC0414  (re-exported: the flows' slot is the planner's)
-from tasks.effects import Done
+from tasks.effects import Done, EffectKey
 
 
 class Decision(StrEnum):
@@ -66,6 +66,40 @@ class RedoFrom(BaseModel):
     attempt: int = Field(default=1, ge=1, le=5, description="The contact attempt")
     step: Contact = Field(description="The first step checked again")
 
+    def covers(self, attempt: int, step: Contact) -> bool:
+        """Whether ``step`` of ``attempt`` is at or after this point, so its record is set aside."""
+        order = list(Contact)
+        return (attempt, order.index(step)) >= (self.attempt, order.index(self.step))
+
+
+class Wait(StrEnum):
+    """What a suspended candidate run waits for. Its pause key (``reply-2``), the step of its
+    timer (``reply-timer``) and the step that records how it ended (``reply``) derive from it."""
+
+    reply = "reply"  # her answer to an attempt, or the reply window's end
+    call_window = "call-window"  # her next call time, or an earlier answer
+
+    def pause_key(self, attempt: int) -> str:
+        return f"{self.value}-{attempt}"
+
+    def response_key(self, attempt: int) -> str:
+        """The run input in which Prefect keeps the answer this wait was resumed with."""
+        return f"suspended-{self.pause_key(attempt)}-response"
+
+    @property
+    def timer_step(self) -> str:
+        return f"{self.value}-timer"
+
+    @property
+    def recorded_step(self) -> str:
+        return "reply" if self is Wait.reply else f"{self.value}-reply"
+
+    @classmethod
+    def of(cls, pause_key: str | None) -> Wait | None:
+        """The wait a pause key belongs to (None: not one of ours, or not paused)."""
+        value, _, attempt = (pause_key or "").rpartition("-")
+        return cls(value) if value in cls._value2member_map_ and attempt.isdigit() else None
+
 
 class CallbackRequest(BaseModel):
     """One candidate of one round: everything her callback run needs, frozen at start."""
@@ -83,6 +117,10 @@ class CallbackRequest(BaseModel):
         description="Set by rerun-candidate: from this step on, each contact's record is set aside and checked "
         "against its peer again (one that happened is never repeated)",
     )
+
+    def key(self, step: str, *, attempt: int = 0) -> EffectKey:
+        """The business key of one of her side effects (attempt 0: not part of a contact attempt)."""
+        return EffectKey(round_id=self.round.id, candidate_id=self.candidate.id, attempt=attempt, step=step)
 
 
 class CallbackResult(BaseModel):

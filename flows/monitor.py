@@ -34,11 +34,12 @@ from flows.models import CallbackRequest, Slot
 from flows.ops.dashboard import refresh_all
 from flows.ops.stuck import Limits, RunFacts, Stuck, diagnose
 from flows.replies import SLOT
-from tasks.effects import EffectKey, candidate_resource
+from tasks.claims import DEAD
+from tasks.effects import candidate_resource
 from tasks.mail import send_email
 
-OPEN = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED]
-BROKEN = [StateType.CRASHED, StateType.FAILED]
+OPEN = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED, StateType.CANCELLING]
+BROKEN = sorted(DEAD - {StateType.CANCELLED})  # a cancelled run was an operator's choice, not a fault
 PAGE = 200
 
 
@@ -126,7 +127,7 @@ async def _tell(stuck: Stuck, request: CallbackRequest, *, email: bool) -> None:
     )
     if email:
         step = f"stuck-{stuck.reason.name}"
-        key = EffectKey(round_id=facts.round_id, candidate_id=facts.candidate_id, attempt=0, step=step)
+        key = request.key(step)
         detail = f"Her run {facts.flow_run_id} is {stuck.reason.value}: {stuck.detail}. Please look at it in Prefect."
         message = recruiter_email(request.round, request.candidate, f"stuck: {stuck.reason.value}", detail)
         await send_email(key, message, to_candidate=False)

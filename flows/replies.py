@@ -26,7 +26,7 @@ from prefect.flow_runs import aresume_flow_run
 
 from config.errors import NoWaitingRunError
 from flows.deployments import candidate_tag, phone_tag
-from flows.models import CallbackRequest, Decision, Reply, Slot
+from flows.models import CallbackRequest, Decision, Reply, Slot, Wait
 
 INBOX = "inbox-"
 SLOT = "slot"
@@ -89,9 +89,10 @@ async def share_slot(run_id: str, slot: Slot) -> None:
                 raise
 
 
-def _waiting(run: FlowRun) -> bool:
+def waits_for_reply(run: FlowRun) -> bool:
+    """Whether her run is suspended at a reply wait (not at her call window)."""
     state = run.state
-    return state is not None and state.is_paused() and (state.state_details.pause_key or "").startswith("reply-")
+    return state is not None and state.is_paused() and Wait.of(state.state_details.pause_key) is Wait.reply
 
 
 async def _active_run(round_id: str, candidate_id: str) -> FlowRun:
@@ -123,7 +124,7 @@ async def deliver_reply(
             run = await client.read_flow_run(run.id)
             if run.state is not None and run.state.is_final():
                 return str(run.id)  # it decided meanwhile: from this reply (inbox) or another
-            if _waiting(run):
+            if waits_for_reply(run):
                 try:
                     await aresume_flow_run(run.id, run_input=reply.model_dump(mode="json"))
                     return str(run.id)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from prefect import flow, get_run_logger
-from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.objects import State, StateType
 from prefect.events import emit_event
 from pydantic import BaseModel, Field
 
@@ -23,9 +23,8 @@ from config.errors import RerunRefusedError
 from flows.deployments import start_callback
 from flows.models import CallbackRequest, Contact, RedoFrom
 from flows.replies import candidate_runs
+from tasks.claims import DEAD
 from tasks.effects import candidate_resource
-
-DEAD = {StateType.CRASHED, StateType.FAILED, StateType.CANCELLED}
 
 
 class RerunFrom(StrEnum):
@@ -56,9 +55,7 @@ async def rerun_candidate(request: RerunRequest) -> str:
     latest = runs[0]
     state = latest.state
     if state is None or state.type not in DEAD:
-        what = state.name if state else "unknown"
-        hint = "she is decided" if state and state.is_completed() else "it is alive: resume or cancel it first"
-        raise RerunRefusedError(f"{request.candidate_id}'s run {latest.name} is {what}: {hint}")
+        raise RerunRefusedError(f"{request.candidate_id}'s run {latest.name} is {_why_not(state)}")
     callback = CallbackRequest.model_validate(latest.parameters["request"])
     if request.from_step is not RerunFrom.where_it_stopped:
         redo = RedoFrom(attempt=request.attempt, step=Contact(request.from_step.value))
@@ -73,6 +70,16 @@ async def rerun_candidate(request: RerunRequest) -> str:
         "%s: fresh run %s replaces %s (%s)", request.candidate_id, run.name, latest.name, what_from(request)
     )
     return str(run.id)
+
+
+def _why_not(state: State | None) -> str:
+    if state is None:
+        return "in no known state"
+    if state.is_completed():
+        return f"{state.name}: she is decided"
+    if state.type is StateType.CANCELLING:
+        return f"{state.name}: rerun her once it is Cancelled (its process may still be acting)"
+    return f"{state.name}: it is alive: resume or cancel it first"
 
 
 def what_from(request: RerunRequest) -> str:

@@ -23,10 +23,6 @@ from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done
 from tasks.mail import Invite, Sent, send_email
 
 
-def _key(request: CallbackRequest, step: str) -> EffectKey:
-    return EffectKey(round_id=request.round.id, candidate_id=request.candidate.id, attempt=0, step=step)
-
-
 @task(name="record-outcome", cache_policy=BY_BUSINESS_KEY)
 async def record_outcome(key: EffectKey, *, outcome: Outcome, attempts: int) -> Done:
     event = "confirmed" if outcome is Outcome.confirmed else "released"
@@ -50,7 +46,7 @@ async def settle(
         cancels = any(line.step == "confirmation" for line in timeline.lines)  # an invite is in her calendar
         wish = reply.preferred_time if reply is not None else ""
         timeline.add(*await _release(request, booking, outcome, cancels=cancels, wish=wish))
-    line = await record_outcome(_key(request, "outcome"), outcome=outcome, attempts=attempts)
+    line = await record_outcome(request.key("outcome"), outcome=outcome, attempts=attempts)
     timeline.add(line)
     timeline.slot = booking.slot if outcome is Outcome.confirmed else None  # a released slot is no longer hers
     then = "the recruiter calls her back" if outcome is Outcome.rescheduling else "none"
@@ -73,14 +69,14 @@ async def _confirm(request: CallbackRequest, booking: Booking) -> list[Done]:
     ctx = context(round_, candidate, booking.slot)
     invite = Invite(ics=_invite(request, booking.slot, "REQUEST"), method="REQUEST")
     message = render_email("confirmation", ctx, to=candidate.email, to_name=candidate.name, invite=invite)
-    sends = [send_email(_key(request, "confirmation"), message)]
+    sends = [send_email(request.key("confirmation"), message)]
     for staff_id in round_.plan.panel:
         message = staff_email("staff_briefing", ctx, round_.staff_member(staff_id))
-        sends.append(send_email(_key(request, f"briefing-{staff_id}"), message, to_candidate=False))
+        sends.append(send_email(request.key(f"briefing-{staff_id}"), message, to_candidate=False))
     summary = f"{round_.plan.title}: {candidate.name}"
     about = f"{candidate.name} ({candidate.email}, {candidate.phone}); {ctx.staff_when} ({round_.time_zone})"
     settles = [
-        settle_hold(_key(request, f"book-{h.step}"), hold=h, confirm=True, summary=summary, description=about)
+        settle_hold(request.key(f"book-{h.step}"), hold=h, confirm=True, summary=summary, description=about)
         for h in booking.holds
     ]
     lines: list[Done] = list(await asyncio.gather(*settles, *sends))
@@ -102,15 +98,15 @@ async def _release(
         ctx = context(round_, candidate, booking.slot, reason=reason, cancels=cancels)
         lines += await release_holds(request, booking.holds)
         if request.waitlist:
-            lines.append(await offer_to_waitlist(_key(request, "waitlist"), request=request, slot=booking.slot))
+            lines.append(await offer_to_waitlist(request.key("waitlist"), request=request, slot=booking.slot))
         cancelled = await arrange_catering(request, booking.slot, cancel=True)
         lines += [cancelled] if cancelled else []
         invite = Invite(ics=_invite(request, booking.slot, "CANCEL"), method="CANCEL") if cancels else None
         message = render_email("release", ctx, to=candidate.email, to_name=candidate.name, invite=invite)
-        lines.append(await send_email(_key(request, "release-notice"), message))
+        lines.append(await send_email(request.key("release-notice"), message))
         for staff_id in round_.plan.panel:
             message = staff_email("staff_release", ctx, round_.staff_member(staff_id))
-            lines.append(await send_email(_key(request, f"release-{staff_id}"), message, to_candidate=False))
+            lines.append(await send_email(request.key(f"release-{staff_id}"), message, to_candidate=False))
     headline = {
         Outcome.declined: "declined",
         Outcome.no_slot: "no slot available",
@@ -119,7 +115,7 @@ async def _release(
     detail = f"{candidate.name} ({candidate.email}, {candidate.phone}): {reason}."
     if outcome is Outcome.rescheduling:
         detail += f" Times that suit her: {wish or 'not given'}."
-    lines.append(await alert_recruiter(request, _key(request, "recruiter-alert"), headline, detail))
+    lines.append(await alert_recruiter(request, request.key("recruiter-alert"), headline, detail))
     return lines + await _alert_refusals(request, lines)
 
 
@@ -143,7 +139,7 @@ async def _alert_refusals(request: CallbackRequest, lines: list[Done]) -> list[D
     return [
         await alert_recruiter(
             request,
-            _key(request, f"alert-{line.step}"),
+            request.key(f"alert-{line.step}"),
             "email refused",
             f"Our {line.step} email to {line.to} was refused: {line.refused}",
         )

@@ -28,7 +28,7 @@ from config.loading import parse_round
 from config.round import HiringRound
 from flows.deployments import CALLBACK, candidate_tag, round_tag
 from flows.models import CallbackRequest, CallbackResult, Reply
-from flows.replies import candidate_runs, deliver_reply
+from flows.replies import candidate_runs, deliver_reply, waits_for_reply
 from sandbox.ledger import Effect, Ledger
 from sandbox.stack import LocalStack
 from tasks.clients.caldav import caldav
@@ -129,7 +129,7 @@ class Harness:
         while time.monotonic() < give_up:
             runs = await candidate_runs(round_id, candidate_id)
             run = next((r for r in runs if r.state and not r.state.is_final()), None)
-            if run and run.state and (run.state.state_details.pause_key or "").startswith("reply-"):
+            if run and waits_for_reply(run):
                 return run.id
             await asyncio.sleep(1.5)
         raise TimeoutError(f"{candidate_id} never waited for a reply in {patience:.0f} s")

@@ -11,14 +11,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import IO, Any
 
-import httpx
-
 from config.settings import Settings
 from sandbox import radicale
+from sandbox.serving import http_ok, smtp_greets, wait_ready
 from sandbox.tls import write_test_ca
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -130,40 +128,20 @@ class Peers:
             "warning",
             log="web.log",
         )
-        self._wait_healthy(f"{self.twilio_url}/sandbox/requests", twilio, "sandbox Twilio", "twilio.log")
-        self._wait_smtp(smtp)
-        self._wait_healthy(f"http://127.0.0.1:{self.caldav_port}/.web/", calendars, "Radicale", "radicale.log")
-        self._wait_healthy(f"{self.web_url}/health", web, "web service", "web.log")
+        wait_ready(
+            twilio, http_ok(f"{self.twilio_url}/sandbox/requests"), what="sandbox Twilio", log=self._log("twilio")
+        )
+        wait_ready(smtp, smtp_greets(self.smtp_port), what="SMTP sink", log=self._log("smtp"))
+        radicale_ui = f"http://127.0.0.1:{self.caldav_port}/.web/"
+        wait_ready(calendars, http_ok(radicale_ui), what="Radicale", log=self._log("radicale"))
+        wait_ready(web, http_ok(f"{self.web_url}/health"), what="web service", log=self._log("web"))
 
     def start(self) -> Peers:
         self.start_peers()
         return self
 
-    def _wait_healthy(
-        self, url: str, proc: subprocess.Popen[bytes], name: str, log: str, *, timeout: float = 60
-    ) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                break
-            time.sleep(0.3)
-        raise RuntimeError(f"the {name} did not start; see {self.home / log}")
-
-    def _wait_smtp(self, proc: subprocess.Popen[bytes], *, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                with socket.create_connection(("127.0.0.1", self.smtp_port), timeout=2) as sock:
-                    if sock.recv(64).startswith(b"220"):
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"the SMTP sink did not start; see {self.home / 'smtp.log'}")
+    def _log(self, name: str) -> Path:
+        return self.home / f"{name}.log"
 
     def stop(self) -> None:
         for proc in reversed(self._procs):

@@ -17,11 +17,36 @@ from types import TracebackType
 from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, PREFECT_HOME, temporary_settings
 
 from sandbox.peers import PROJECT_DIR, Peers, free_port
+from sandbox.serving import http_ok, wait_ready
 from sandbox.tls import write_test_ca
 
 # SQLite answers 503 while its writer is busy; our server asks for a retry within a second
 # (sandbox/prefect_server.py), so thirty retries are about as patient as Prefect's ten back-offs
 CLIENT_RETRIES = 30
+
+
+def prefect_env(home: Path, api_url: str, *, ui: bool) -> dict[str, str]:
+    """The Prefect settings every process of the stack shares (server, worker, flow runs)."""
+    return {
+        "PREFECT_HOME": str(home / "prefect"),
+        "PREFECT_API_URL": api_url,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_UI_ENABLED": "true" if ui else "false",
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+        "PREFECT_WORKER_PREFETCH_SECONDS": "2",
+        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
+        # SQLite allows one writer: batch the server's background writers so they collide less
+        # with run creation (each collision is a 503 and a 2 s client back-off)
+        "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "500",
+        "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "2",
+        "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_BATCH_SIZE": "1000",
+        "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_FLUSH_INTERVAL": "2",
+        "PREFECT_LOGGING_TO_API_BATCH_INTERVAL": "5",
+        # runs held back by the worker's limit are a queue, not late: marking a large
+        # round's backlog "Late" every 5 s was most of SQLite's lock errors
+        "PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS": "900",
+        "PREFECT_CLIENT_MAX_RETRIES": str(CLIENT_RETRIES),
+    }
 
 
 class LocalStack(Peers):
@@ -44,28 +69,7 @@ class LocalStack(Peers):
         self.ui_url = f"http://127.0.0.1:{self.port}"
         self.worker_limit = worker_limit
         self.workers = workers
-        self.env.update(
-            {
-                "PREFECT_HOME": str(self.home / "prefect"),
-                "PREFECT_API_URL": self.api_url,
-                "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                "PREFECT_UI_ENABLED": "true" if ui else "false",
-                "PREFECT_WORKER_QUERY_SECONDS": "1",
-                "PREFECT_WORKER_PREFETCH_SECONDS": "2",
-                "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
-                # SQLite allows one writer: batch the server's background writers so they collide less
-                # with run creation (each collision is a 503 and a 2 s client back-off)
-                "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "500",
-                "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "2",
-                "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_BATCH_SIZE": "1000",
-                "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_FLUSH_INTERVAL": "2",
-                "PREFECT_LOGGING_TO_API_BATCH_INTERVAL": "5",
-                # runs held back by the worker's limit are a queue, not late: marking a large
-                # round's backlog "Late" every 5 s was most of SQLite's lock errors
-                "PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS": "900",
-                "PREFECT_CLIENT_MAX_RETRIES": str(CLIENT_RETRIES),
-            }
-        )
+        self.env.update(prefect_env(self.home, self.api_url, ui=ui))
         # the API is plain HTTP on loopback, yet Prefect builds a TLS context for every client it
         # makes (a dozen per flow run): from certifi's 150 certificates that cost 0.1-0.2 s of
         # CPU each, from the sandbox's one certificate nothing
@@ -103,7 +107,9 @@ class LocalStack(Peers):
         # `prefect server start` with a short Retry-After on 503s (sandbox/prefect_server.py)
         server = self._python("-m", "sandbox.prefect_server", "--port", str(self.port), log="server.log")
         self.start_peers()
-        self._wait_healthy(f"{self.api_url}/health", server, "Prefect server", "server.log", timeout=90)
+        wait_ready(
+            server, http_ok(f"{self.api_url}/health"), what="Prefect server", log=self._log("server"), timeout=90
+        )
         self._run("work-pool", "create", "secondround", "--type", "process", "--overwrite")
         self._run("--no-prompt", "deploy", "--all")
         # here runs start when a test or the demo says so: the quarter-hourly monitor would

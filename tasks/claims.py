@@ -1,7 +1,7 @@
 """Ownership of a candidate: two runs racing for the same candidate must not both act.
 
 The first run to claim a candidate owns her. A later run takes over only when the owner is dead
-(crashed, failed, cancelled or gone); otherwise it is a duplicate and stops before any side
+(crashed, failed, cancelled or gone: ``DEAD``); otherwise it is a duplicate and stops before any side
 effect. The claim file is guarded by ``flock``, which the kernel releases when a holder dies, so
 a crash never leaves a stale lock. (Several hosts need a shared database instead: issue 7.)
 """
@@ -20,7 +20,10 @@ from pydantic import BaseModel
 
 from config.settings import get_settings
 
-_DEAD = {StateType.CRASHED, StateType.FAILED, StateType.CANCELLED, StateType.CANCELLING}
+DEAD = frozenset({StateType.CRASHED, StateType.FAILED, StateType.CANCELLED})
+"""A run in one of these states does nothing more: another run may take over her claim, and
+rerun-candidate may replace it. ``CANCELLING`` is not dead yet: its process may still be acting
+until its worker has stopped it (the stuck-candidates monitor flags one that stays so)."""
 
 
 class Claim(BaseModel):
@@ -35,7 +38,7 @@ async def _alive(run_id: str) -> bool:
             run = await client.read_flow_run(UUID(run_id))
         except ObjectNotFound:
             return False
-    return run.state is not None and run.state.type not in _DEAD
+    return run.state is not None and run.state.type not in DEAD
 
 
 async def claim_candidate(round_id: str, candidate_id: str, *, run_id: str) -> Claim:

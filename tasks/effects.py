@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from prefect import Task
 from prefect.cache_policies import CacheKeyFnPolicy
 from prefect.client.schemas.objects import State, TaskRun
 from prefect.context import TaskRunContext
 from prefect.events import emit_event
+from prefect.results import get_result_store
 from pydantic import BaseModel, ConfigDict
 
 from config.errors import TerminalChannelError, TransientChannelError
@@ -81,6 +82,21 @@ EFFECT_TASK: dict[str, Any] = {
     "retry_delay_seconds": [1, 5, 20],
     "retry_condition_fn": only_transient,
 }
+
+
+R = TypeVar("R")
+
+
+async def recall(key: EffectKey, kind: type[R]) -> R | None:
+    """The persisted result of the effect ``key`` (of type ``kind``), or None if it never completed.
+    For a replay that must know whether a step happened without running it."""
+    store = get_result_store()
+    if not await store.aexists(str(key)):
+        return None
+    result = (await store.aread(str(key))).result
+    if not isinstance(result, kind):
+        raise TypeError(f"{key}: stored {type(result).__name__}, expected {kind.__name__}")
+    return result
 
 
 def done(key: EffectKey, detail: str, *, event: str | None = None, **payload: Any) -> Done:

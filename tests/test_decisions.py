@@ -6,10 +6,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from config.links import BadLink, LinkClaim, make_token, verify
+from config.errors import BadLink, ExpiredLink
+from config.links import LinkClaim, make_token, verify
 from config.loading import load_round
 from flows.decisions import decision_on_call, leaves_voicemail, outcome_of, reply_due
-from flows.models import Decision, Outcome, Reply, Slot
+from flows.models import CallbackRequest, Contact, Decision, Outcome, RedoFrom, Reply, Slot, Wait
 from flows.planning.slots import choose_slot, panel_calendar, room_calendar
 from sandbox.rounds import EXAMPLE
 from tasks.phone import CallOutcome, CallResult
@@ -86,5 +87,35 @@ def test_signed_links_refuse_tampering_and_expiry() -> None:
         verify(b"k", token.replace("confirm", "decline"), now=now)
     with pytest.raises(BadLink, match="changed"):
         verify(b"other", token, now=now)
-    with pytest.raises(BadLink, match="expired"):
+    with pytest.raises(ExpiredLink, match="expired"):
         verify(b"k", token, now=now + timedelta(days=2))
+
+
+def test_a_wait_names_its_pause_its_timer_and_its_record() -> None:
+    assert [Wait.reply.pause_key(2), Wait.reply.timer_step, Wait.reply.recorded_step] == [
+        "reply-2",
+        "reply-timer",
+        "reply",
+    ]
+    window = Wait.call_window
+    assert [window.pause_key(1), window.timer_step, window.recorded_step] == [
+        "call-window-1",
+        "call-window-timer",
+        "call-window-reply",
+    ]
+    assert Wait.reply.response_key(1) == "suspended-reply-1-response"  # Prefect's name for the resume input
+    assert Wait.of("reply-3") is Wait.reply and Wait.of("call-window-1") is Wait.call_window
+    assert [Wait.of(key) for key in (None, "", "reply", "keypad-1", "reply-x", "call-window")] == [None] * 6
+
+
+def test_a_rerun_redoes_its_step_and_every_later_contact_only() -> None:
+    redo = RedoFrom(attempt=1, step=Contact.email)
+    assert not redo.covers(1, Contact.call) and not redo.covers(1, Contact.voicemail)
+    assert redo.covers(1, Contact.email) and redo.covers(1, Contact.sms)
+    assert all(redo.covers(2, step) for step in Contact)
+
+
+def test_her_effects_are_keyed_by_round_candidate_attempt_and_step() -> None:
+    request = CallbackRequest(round=ROUND.details, candidate=ROUND.candidates[0])
+    assert str(request.key("booking")) == "backend-2026-12.alice-moreau.0.booking"
+    assert str(request.key("sms", attempt=2)) == "backend-2026-12.alice-moreau.2.sms"

@@ -36,6 +36,8 @@ def facts(state: str, *, ago: timedelta = timedelta(minutes=5), **extra: Any) ->
         (facts("PAUSED", ago=timedelta(days=2)), Reason.overdue_wait, "no reply timer pending"),
         (facts("RUNNING", ago=timedelta(minutes=45)), Reason.running_too_long, "running for 45 min"),
         (facts("PENDING", ago=timedelta(hours=1)), Reason.running_too_long, "pending for 1 h 0 min"),
+        # a cancel its worker never carried out: her claim is held until someone looks
+        (facts("CANCELLING", ago=timedelta(hours=1)), Reason.running_too_long, "cancelling for 1 h 0 min"),
         (
             facts("PAUSED", deadline=NOW + timedelta(hours=5), interview=NOW + timedelta(hours=30)),
             Reason.undecided,
@@ -58,6 +60,7 @@ def test_each_reason(run: RunFacts, reason: Reason, detail: str) -> None:
         facts("SCHEDULED", ago=timedelta(days=3), interview=None),  # waiting for her call window, no slot yet
         facts("COMPLETED", interview=NOW),  # decided: never stuck
         facts("CANCELLED"),
+        facts("CANCELLING", ago=timedelta(minutes=2)),  # being stopped now
     ],
 )
 def test_not_stuck(run: RunFacts) -> None:

@@ -21,7 +21,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from config.links import BadLink, LinkClaim, verify
+from config.errors import BadLink, ExpiredLink
+from config.links import LinkClaim, verify
 from config.settings import get_settings
 from flows.messages.context import context
 from flows.models import Decision, Reply, ReplyChannel
@@ -54,7 +55,7 @@ def _claim(token: str) -> LinkClaim | HTMLResponse:
     try:
         claim = verify(key, token, now=datetime.now(timezone.utc))
     except BadLink as error:
-        status = 410 if "expired" in str(error) else 400
+        status = 410 if isinstance(error, ExpiredLink) else 400
         return _page("problem.html", status, title="This link cannot be used", message=f"Sorry: {error}.")
     except ValueError:  # well signed but not ours to read (an old format): same as forged
         return _page("problem.html", 400, title="This link cannot be used", message="Sorry: this link is not valid.")

@@ -2,7 +2,7 @@
 
 A candidate is stuck when her latest callback run:
 - waits past its deadline plus a grace (the timer run is late, gone or failed);
-- has been running (or pending) longer than a run ever should;
+- has been running (or pending, or cancelling) longer than a run ever should;
 - crashed or failed and no newer run took over;
 - is still undecided too close to her interview (the coordinator must act by hand).
 Prefect cannot filter runs by time in a state, so these are checked here on the runs' facts.
@@ -64,14 +64,14 @@ def _problem(facts: RunFacts, *, now: datetime, limits: Limits) -> tuple[Reason,
         return Reason.overdue_wait, f"waiting for {_ago(since)} with no reply timer pending"
     if kind == "PAUSED" and facts.deadline is not None and now > facts.deadline + limits.grace:
         return Reason.overdue_wait, f"its reply deadline passed {_ago(now - facts.deadline)} ago"
-    if kind in {"RUNNING", "PENDING"} and since > limits.running:
+    if kind in {"RUNNING", "PENDING", "CANCELLING"} and since > limits.running:
         return Reason.running_too_long, f"{kind.lower()} for {_ago(since)}"
     return None
 
 
 def diagnose(facts: RunFacts, *, now: datetime, limits: Limits) -> Stuck | None:
     """Why this run is stuck, or None; the most urgent reason first."""
-    if facts.state_type in {"COMPLETED", "CANCELLED", "CANCELLING"}:
+    if facts.state_type in {"COMPLETED", "CANCELLED"}:
         return None
     problem = _problem(facts, now=now, limits=limits)
     if problem is None and facts.interview is not None and now > facts.interview - limits.decide_before:

@@ -31,8 +31,6 @@ from config.settings import Settings
 
 T = TypeVar("T")
 
-# Numbers Twilio will never reach, a recipient who opted out, a call that already ended
-TERMINAL_CODES = {21211, 21214, 21215, 21216, 21217, 21219, 21220, 21401, 21408, 21610, 21612, 21614}
 RATE_LIMITED = 20429
 
 

@@ -19,8 +19,8 @@ from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCol
 from prefect.exceptions import PrefectHTTPStatusError
 from prefect.flow_runs import aresume_flow_run
 
-from flows.models import CallbackResult, Decision, Outcome, Reply, ReplyChannel
-from flows.replies import deliver_reply
+from flows.models import CallbackResult, Decision, Outcome, Reply, ReplyChannel, Wait
+from flows.replies import deliver_reply, waits_for_reply
 from sandbox.harness import Harness
 from sandbox.rounds import candidate, round_data
 
@@ -74,11 +74,7 @@ async def race(run_id: UUID) -> None:
 
 async def wait_for_reply_wait(run_id: UUID) -> None:
     async with get_client() as client:
-        while not (
-            (state := (await client.read_flow_run(run_id)).state)
-            and state.is_paused()
-            and (state.state_details.pause_key or "").startswith("reply-")
-        ):
+        while not waits_for_reply(await client.read_flow_run(run_id)):
             await asyncio.sleep(1)
 
 
@@ -186,8 +182,9 @@ def test_waits_durably_for_her_call_time(outcomes: dict[str, CallbackResult], ha
     jan = outcomes["jan"]
     assert (jan.outcome, jan.attempts) == (Outcome.confirmed, 1)
     steps = [line.step for line in jan.timeline]
-    assert steps.index("plan-call") < steps.index("call-window-timer") < steps.index("call-window-reply")
-    assert steps.index("call-window-reply") < steps.index("call")
+    window = Wait.call_window
+    assert steps.index("plan-call") < steps.index(window.timer_step) < steps.index(window.recorded_step)
+    assert steps.index(window.recorded_step) < steps.index("call")
     plan = next(line for line in jan.timeline if line.step == "plan-call")
     assert f"call at {TOMORROW:%Y-%m-%d} 10:00Z" in plan.detail  # London is on UTC in winter
 

@@ -1,0 +1,101 @@
+"""The durable wait: a candidate run suspends, holding no process, until her reply, the
+recruiter's form or a timer resumes it.
+
+A wait (``flows.models.Wait``) arms its timer first, a scheduled ``reply-deadline`` run
+(``flows.deadline``), then suspends with ``suspend_flow_run(wait_for_input=Reply)``. After the
+resume the flow replays from the top; ``record-reply`` settles once how the wait ended, and a
+replay, a retry or a rerun that reaches the same wait again takes that record instead of
+suspending anew. Events: ``secondround.candidate.replied``, ``.no-reply``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from uuid import UUID
+
+from prefect import task
+from prefect.flow_runs import asuspend_flow_run
+from prefect.input.actions import aread_flow_run_input
+
+from config.settings import get_settings
+from flows.deadline import arm_deadline
+from flows.decisions import reply_due
+from flows.models import CallbackRequest, Decision, RecordedReply, Reply, Wait
+from flows.replies import inbox
+from flows.timeline import Timeline
+from tasks.effects import BY_BUSINESS_KEY, EffectKey, done, recall
+
+
+async def wait_for_reply(request: CallbackRequest, attempt: int, timeline: Timeline, *, run_id: str) -> Reply:
+    """Suspend (no process held) until a reply, the recruiter or the deadline resumes us."""
+    window = request.round.cadence.reply_window
+    until = datetime.now(timezone.utc) + window  # only read when the timer is first armed
+    return await wait(request, attempt, timeline, run_id=run_id, until=until, what=Wait.reply)
+
+
+async def wait(
+    request: CallbackRequest, attempt: int, timeline: Timeline, *, run_id: str, until: datetime, what: Wait
+) -> Reply:
+    """Suspend until ``until`` (scaled by the time scale) or an earlier reply; the timer is a
+    scheduled ``reply-deadline`` run, so nothing is held meanwhile."""
+    now = datetime.now(timezone.utc)
+    due = reply_due(now, until - now, time_scale=get_settings().time_scale)
+    pause_key = what.pause_key(attempt)
+    recorded_key = request.key(what.recorded_step, attempt=attempt)
+    timer = request.key(what.timer_step, attempt=attempt)
+    timeline.add(await arm_deadline(timer, flow_run_id=run_id, pause_key=pause_key, due=due))
+    ended = await recall(recorded_key, RecordedReply)
+    if ended is not None:
+        # this wait ended before, in this run or in one it took over from (a rerun): its record
+        # decides; a rerun's new timer for it finds nothing waiting on it and does nothing
+        timeline.add(ended)
+        return ended.reply
+    earlier = await aread_flow_run_input(what.response_key(attempt), flow_run_id=UUID(run_id))
+    if earlier is not None:
+        # this run was resumed here before it crashed and was retried: a retry makes Prefect
+        # forget the run's pauses, and suspending again would wait for a timer that has fired
+        reply = Reply(**earlier)
+    else:
+        await timeline.publish(_waiting_line(what, attempt), next_action=_next_action(request, what, attempt, due))
+        reply = await asuspend_flow_run(wait_for_input=Reply, key=pause_key)
+    recorded = await record_reply(recorded_key, reply=reply, run_id=run_id)
+    timeline.add(recorded)
+    return recorded.reply
+
+
+def _waiting_line(what: Wait, attempt: int) -> str:
+    waiting = "a reply to attempt" if what is Wait.reply else "her call window for attempt"
+    return f"waiting for {waiting} {attempt}"
+
+
+def _next_action(request: CallbackRequest, what: Wait, attempt: int, due: datetime) -> str:
+    if what is Wait.call_window:
+        then = "call her"
+    else:
+        then = "no reply: next attempt" if attempt < request.round.cadence.attempts else "no reply: release"
+    return f"{then} at {due:%d %b %H:%M:%S} UTC"
+
+
+@task(name="record-reply", cache_policy=BY_BUSINESS_KEY)
+async def record_reply(key: EffectKey, *, reply: Reply, run_id: str) -> RecordedReply:
+    """Settle what a wait ended with, once: a stored answer beats the deadline's "no reply"
+    (the two can resume the run at the same moment). Cached, so replays decide the same."""
+    if reply.decision is Decision.no_reply:
+        stored = await inbox(UUID(run_id))
+        reply = stored[0] if stored else reply
+    if reply.decision is Decision.no_reply:
+        if key.step == Wait.call_window.recorded_step:
+            line = done(key, "her call time has come: calling")
+        else:
+            line = done(key, f"no reply by the deadline ({reply.channel.value})", event="no-reply")
+    else:
+        note = f"; notes: {reply.notes}" if reply.notes else ""
+        line = done(
+            key,
+            f"replied {reply.decision.value} by {reply.channel.value}{note}",
+            event="replied",
+            decision=reply.decision.value,
+            channel=reply.channel.value,
+            enthusiasm=reply.enthusiasm,
+        )
+    return RecordedReply(**line.model_dump(), reply=reply)
