@@ -21,6 +21,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 
 import flows.planning.cpsat  # noqa: F401  (imported here so no timing includes it)
@@ -67,14 +68,20 @@ def cpsat(problem: Problem, seconds: float) -> Plan:
         return Plan(seconds=time.perf_counter() - began, note="no solution yet")
     proven = "optimal" if status == cp_model.OPTIMAL else f"bound {solver.best_objective_bound:.0f}"
     chosen = sorted(((model.options[c][i].start, c) for (c, i), var in x.items() if solver.value(var)))
-    free_at = dict.fromkeys(problem.rooms, -1)  # rooms handed out in start order: always enough
+    return Plan(seats=_rooms(model, chosen), seconds=time.perf_counter() - began, note=proven)
+
+
+def _rooms(model: Model, chosen: list[tuple[int, int]]) -> dict[str, tuple[datetime, str]]:
+    """Rooms handed out in start order (always enough: the model counted them per cell)."""
+    problem = model.p
+    free_at = dict.fromkeys(problem.rooms, -1)
     seats = {}
     for cell, c in chosen:
         room = next(r for r, until in sorted(free_at.items()) if until <= cell)
         option = next(o for o in model.options[c] if o.start == cell)
         free_at[room] = option.mask.bit_length()
         seats[problem.needs[c].id] = (model.origin + cell * problem.grid, room)
-    return Plan(seats=seats, seconds=time.perf_counter() - began, note=proven)
+    return seats
 
 
 def main() -> None:

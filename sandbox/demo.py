@@ -19,14 +19,19 @@ import time
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import yaml
 
 from config.loading import load_round
+from config.round import Candidate, HiringRound
 from sandbox.peers import PROJECT_DIR
 from sandbox.stack import LocalStack
+
+if TYPE_CHECKING:  # imported where used: the demo prints its first line before Prefect loads
+    from flows.ops.status import CandidateStatus
+    from sandbox.candidates import ScriptedRepliers
 
 ROUND_FILE = PROJECT_DIR / "config" / "rounds" / "example.yaml"
 BEHAVIOURS = PROJECT_DIR / "config" / "rounds" / "example.sandbox.yaml"
@@ -68,7 +73,6 @@ def say(text: str = "") -> None:
 async def play_round(stack: LocalStack, round_file: Path, *, timeout: float) -> list[list[str]]:
     from prefect.deployments import arun_deployment
 
-    from flows.ops.status import round_status
     from sandbox.candidates import ScriptedRepliers
     from sandbox.ledger import Ledger
 
@@ -81,6 +85,19 @@ async def play_round(stack: LocalStack, round_file: Path, *, timeout: float) -> 
     parameters = {"request": {"round_file": str(round_file)}}
     run = await arun_deployment("hiring-round/example", parameters=parameters, timeout=0, as_subflow=False)
     say(f"Started hiring-round run {run.name}; {expected} candidates to call back.")
+    statuses = await _until_decided(round_, repliers, expected=expected, timeout=timeout)
+    for delivery in repliers.deliveries:
+        if delivery.done() and delivery.exception() is not None:
+            say(f"  a scripted reply was not delivered: {delivery.exception()}")
+    return [_row(status, round_.candidate(status.candidate_id)) for status in statuses]
+
+
+async def _until_decided(
+    round_: HiringRound, repliers: ScriptedRepliers, *, expected: int, timeout: float
+) -> list[CandidateStatus]:
+    """Play the candidates' replies and show progress until every run has decided."""
+    from flows.ops.status import round_status
+
     started, seen = time.monotonic(), ""
     while time.monotonic() - started < timeout:
         for candidate_id in await repliers.tick():
@@ -91,32 +108,23 @@ async def play_round(stack: LocalStack, round_file: Path, *, timeout: float) -> 
             say(f"  [{time.monotonic() - started:5.0f} s] {progress}")
             seen = progress
         if len(statuses) >= expected and all(s.final for s in statuses):  # waitlisted runs join later
-            break
+            return statuses
         await asyncio.sleep(1)
-    else:
-        raise TimeoutError(f"the round did not finish in {timeout:.0f} s")
-    for delivery in repliers.deliveries:
-        if delivery.done() and delivery.exception() is not None:
-            say(f"  a scripted reply was not delivered: {delivery.exception()}")
-    rows = []
-    for status in statuses:
-        result = status.result
-        candidate = round_.candidate(status.candidate_id)
-        if result is None:
-            rows.append([candidate.name, status.state, "-", "-", "-"])
-            continue
-        first = min((line.at for line in result.timeline), default=None)
-        took = f"{(result.decided_at - first).total_seconds():.0f} s" if result.decided_at and first else "-"
-        slot = (
-            (
-                f"{result.slot.start.astimezone(ZoneInfo(candidate.time_zone)):%a %d %b %H:%M} "
-                f"{candidate.time_zone.split('/')[-1]}, {result.slot.room_id}"
-            )
-            if result.slot
-            else "-"
-        )
-        rows.append([candidate.name, result.outcome.value, str(result.attempts), took, slot])
-    return rows
+    raise TimeoutError(f"the round did not finish in {timeout:.0f} s")
+
+
+def _row(status: CandidateStatus, candidate: Candidate) -> list[str]:
+    """Her line of the demo's table: outcome, attempts, time to decision, slot on her clock."""
+    result = status.result
+    if result is None:
+        return [candidate.name, status.state, "-", "-", "-"]
+    first = min((line.at for line in result.timeline), default=None)
+    took = f"{(result.decided_at - first).total_seconds():.0f} s" if result.decided_at and first else "-"
+    slot = "-"
+    if result.slot:
+        local = result.slot.start.astimezone(ZoneInfo(candidate.time_zone))
+        slot = f"{local:%a %d %b %H:%M} {candidate.time_zone.split('/')[-1]}, {result.slot.room_id}"
+    return [candidate.name, result.outcome.value, str(result.attempts), took, slot]
 
 
 async def seed_calendars(stack: LocalStack, round_file: Path) -> str:
@@ -166,6 +174,30 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
 
 
+def report(stack: LocalStack) -> None:
+    """What the sandbox "sent": counts per channel, replies through web/, every email."""
+    from sandbox.ledger import Ledger
+
+    sent = Ledger(Path(stack.env["SECONDROUND_STATE_DIR"]) / "sandbox").effects()
+    channels = {c: sum(1 for e in sent if e.channel == c) for c in ("call", "voicemail", "sms", "email", "dial")}
+    say("\nSandbox outbox: " + ", ".join(f"{n} {c}" for c, n in channels.items()))
+    say(replies(Path(stack.env["SECONDROUND_STATE_DIR"]) / "web" / "inbox.sqlite"))
+    say(f"\nEmails, through aiosmtplib (STARTTLS, AUTH) to the SMTP sink, one .eml each in {stack.outbox}:")
+    say(table(["file", "to", "subject", "attached"], outbox(stack.outbox)))
+
+
+def where_to_look(stack: LocalStack, home: Path) -> None:
+    say(f"Where to look in the UI ({stack.ui_url}):")
+    say("  Runs: one candidate-callback run per candidate, tagged round:... and candidate:...")
+    say("  Artifacts: round-<round> (one row per candidate, updated at every step),")
+    say("    round-<round>-responses (time to reply, share confirmed first time / after voicemail / after retry),")
+    say("    timeline-<round>-<candidate> (every step of one candidate)")
+    say("  Deployments: stuck-candidates (paused here; Run it to see who is stuck), hiring-round/example")
+    say("  Events: secondround.candidate.* (called, emailed, replied, confirmed, released), secondround.reply.*")
+    say(f"  Her page: any /r/... link in the emails above ({stack.web_url}; --keep to open one)")
+    say(f"  Twilio requests and signed webhooks: {stack.twilio_url}/sandbox/requests; logs in {home}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keep", action="store_true", help="keep the server and UI up until Ctrl-C")
@@ -186,23 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         say(asyncio.run(seed_calendars(stack, round_file)))
         rows = asyncio.run(play_round(stack, round_file, timeout=args.timeout))
         say("\n" + table(["candidate", "outcome", "attempts", "time to decision", "slot, room"], rows))
-        from sandbox.ledger import Ledger
-
-        sent = Ledger(Path(stack.env["SECONDROUND_STATE_DIR"]) / "sandbox").effects()
-        channels = {c: sum(1 for e in sent if e.channel == c) for c in ("call", "voicemail", "sms", "email", "dial")}
-        say("\nSandbox outbox: " + ", ".join(f"{n} {c}" for c, n in channels.items()))
-        say(replies(Path(stack.env["SECONDROUND_STATE_DIR"]) / "web" / "inbox.sqlite"))
-        say(f"\nEmails, through aiosmtplib (STARTTLS, AUTH) to the SMTP sink, one .eml each in {stack.outbox}:")
-        say(table(["file", "to", "subject", "attached"], outbox(stack.outbox)))
-        say(f"Where to look in the UI ({stack.ui_url}):")
-        say("  Runs: one candidate-callback run per candidate, tagged round:... and candidate:...")
-        say("  Artifacts: round-<round> (one row per candidate, updated at every step),")
-        say("    round-<round>-responses (time to reply, share confirmed first time / after voicemail / after retry),")
-        say("    timeline-<round>-<candidate> (every step of one candidate)")
-        say("  Deployments: stuck-candidates (paused here; Run it to see who is stuck), hiring-round/example")
-        say("  Events: secondround.candidate.* (called, emailed, replied, confirmed, released), secondround.reply.*")
-        say(f"  Her page: any /r/... link in the emails above ({stack.web_url}; --keep to open one)")
-        say(f"  Twilio requests and signed webhooks: {stack.twilio_url}/sandbox/requests; logs in {home}")
+        report(stack)
+        where_to_look(stack, home)
         if args.keep:
             say("Keeping the server up; Ctrl-C to stop.")
             try:

@@ -40,7 +40,22 @@ def create_app(settings: Settings | None = None, *, cps: float | None = None) ->
     sandbox = SandboxTwilio(settings or get_settings(), cps=cps)
     app = FastAPI(title="sandbox Twilio", docs_url=None, redoc_url=None)
     app.state.sandbox = sandbox
-    base = "/2010-04-01/Accounts/{account}"
+    _gate(app, sandbox)
+    _call_routes(app, sandbox)
+    _message_routes(app, sandbox)
+    _play_routes(app, sandbox)
+    return app
+
+
+BASE = "/2010-04-01/Accounts/{account}"
+
+
+async def _form(request: Request) -> dict[str, list[str]]:
+    return parse_qs((await request.body()).decode(), keep_blank_values=True)
+
+
+def _gate(app: FastAPI, sandbox: SandboxTwilio) -> None:
+    """Every API request is recorded (``/sandbox/requests``) and must carry the account's login."""
 
     @app.middleware("http")
     async def check(request: Request, call_next: Any) -> Response:
@@ -57,12 +72,13 @@ def create_app(settings: Settings | None = None, *, cps: float | None = None) ->
         entry["status"] = response.status_code
         return response
 
-    async def form(request: Request) -> dict[str, list[str]]:
-        return parse_qs((await request.body()).decode(), keep_blank_values=True)
 
-    @app.post(base + "/Calls.json")
+def _call_routes(app: FastAPI, sandbox: SandboxTwilio) -> None:
+    """Calls: create (paced, with the behaviours' refusals), list, fetch, update (TwiML, hang up)."""
+
+    @app.post(BASE + "/Calls.json")
     async def create_call(request: Request, account: str) -> Response:
-        data = await form(request)
+        data = await _form(request)
         if not {"To", "From"} <= data.keys():
             return _error(400, 21201 if "To" not in data else 21213, "To and From are required")
         if not sandbox.bucket.take():
@@ -74,32 +90,36 @@ def create_app(settings: Settings | None = None, *, cps: float | None = None) ->
             return _error(500, 20500, "Internal Server Error")
         return JSONResponse(sandbox.resource(call), status_code=201)
 
-    @app.get(base + "/Calls.json")
+    @app.get(BASE + "/Calls.json")
     async def list_calls(request: Request, account: str) -> Response:
         to = request.query_params.get("To")
         found = [sandbox.resource(c) for c in sandbox.calls.values() if to in (None, c["to"])]
         found.sort(key=lambda c: sandbox.calls[c["sid"]]["date_created"], reverse=True)
         return JSONResponse({"calls": found, "page": 0, "page_size": 50, "start": 0, "next_page_uri": None})
 
-    @app.get(base + "/Calls/{sid}.json")
+    @app.get(BASE + "/Calls/{sid}.json")
     async def fetch_call(account: str, sid: str) -> Response:
         if sid not in sandbox.calls:
             return _error(404, 20404, f"The requested resource {sid} was not found")
         return JSONResponse(sandbox.resource(sandbox.calls[sid]))
 
-    @app.post(base + "/Calls/{sid}.json")
+    @app.post(BASE + "/Calls/{sid}.json")
     async def update_call(request: Request, account: str, sid: str) -> Response:
         if sid not in sandbox.calls:
             return _error(404, 20404, f"The requested resource {sid} was not found")
         call = sandbox.calls[sid]
         if call["status"] in FINAL:
             return _error(400, 21220, "Call is not in-progress. Cannot redirect.")
-        await sandbox.update(call, {k: v[-1] for k, v in (await form(request)).items()})
+        await sandbox.update(call, {k: v[-1] for k, v in (await _form(request)).items()})
         return JSONResponse(sandbox.resource(call))
 
-    @app.post(base + "/Messages.json")
+
+def _message_routes(app: FastAPI, sandbox: SandboxTwilio) -> None:
+    """Messages: create (refusing invalid and opted-out numbers) and list."""
+
+    @app.post(BASE + "/Messages.json")
     async def create_message(request: Request, account: str) -> Response:
-        data = {k: v[-1] for k, v in (await form(request)).items()}
+        data = {k: v[-1] for k, v in (await _form(request)).items()}
         if script_for(sandbox.settings.sandbox_behaviours, data.get("To", "")).call(1) is CallBehaviour.invalid_number:
             return _error(400, 21211, f"The 'To' number {data.get('To')} is not a valid phone number.")
         if data.get("To") in sandbox.opted_out:
@@ -111,14 +131,11 @@ def create_app(settings: Settings | None = None, *, cps: float | None = None) ->
         sandbox.messages.insert(0, message)
         return JSONResponse(message, status_code=201)
 
-    @app.get(base + "/Messages.json")
+    @app.get(BASE + "/Messages.json")
     async def list_messages(request: Request, account: str) -> Response:
         to = request.query_params.get("To")
         found = [m for m in sandbox.messages if to in (None, m["to"])]
         return JSONResponse({"messages": found, "page": 0, "page_size": 50, "start": 0, "next_page_uri": None})
-
-    _play_routes(app, sandbox)
-    return app
 
 
 def _play_routes(app: FastAPI, sandbox: SandboxTwilio) -> None:

@@ -15,7 +15,8 @@ from prefect import task
 
 from config.round import RoundDetails
 from config.settings import get_settings
-from tasks.clients.caldav import Clash, Entry, caldav
+from tasks.clients.caldav import caldav
+from tasks.clients.reservations import Clash, Entry
 from tasks.effects import EFFECT_TASK, Done, EffectKey, done, fault_point, only_transient
 
 Busy = dict[str, list[tuple[datetime, datetime]]]

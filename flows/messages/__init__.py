@@ -1,6 +1,6 @@
 """What we say: the typed context of a message (``context``), rendering the templates of
-``config/templates`` into call scripts, voicemails, texts and emails (``render``), and calendar
-invites (``invites``). No Prefect.
+``config/templates`` into call scripts, voicemails, texts and emails (``render``, through the
+loader in ``templates``), and calendar invites (``invites``). No flows or tasks of its own.
 
-May import: ``config``, ``tasks.mail`` (the ``Email`` it renders into), ``flows.models``.
+May import: ``config``, ``tasks`` (the ``Email`` it renders into), ``flows.models``.
 """

@@ -104,9 +104,13 @@ def _model(
     for group, most in limits:
         if len(group) > most:
             model.add(sum(group) <= most)
+    _objective(model, chosen, seated=len(hint), weight=weight, prefer=prefer)
+    return model, chosen, classes
+
+
+def _objective(model: cp_model.CpModel, chosen: Chosen, *, seated: int, weight: int, prefer: bool) -> None:
     if prefer:  # as many as before at least; one more seat outweighs every preference together
-        model.add(sum(chosen.values()) >= len(hint))
+        model.add(sum(chosen.values()) >= seated)
         model.maximize(sum(x * (weight - o.rank) for (_, o, _), x in chosen.items()))
     else:  # seats alone: a much easier model, solved first
         model.maximize(sum(chosen.values()))
-    return model, chosen, classes

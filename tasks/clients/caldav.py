@@ -5,8 +5,8 @@ releasing are idempotent. Busy time is a time-range search with recurrences expa
 meeting blocks every week); cancelled and transparent events are free.
 
 No double bookings: an ETag protects one event, not a time range, so each calendar carries one
-reservation ledger (``secondround-ledger.ics``, a transparent event far in the past listing our
-holds). A hold first adds itself to the ledger with ``If-Match`` on the ledger's ETag (or
+reservation ledger (``secondround-ledger.ics``, its content in ``tasks.clients.reservations``).
+A hold first adds itself to the ledger with ``If-Match`` on the ledger's ETag (or
 ``If-None-Match: *`` for the first), after checking that no other hold there overlaps it; two
 runs racing for overlapping times cannot both win, the loser re-reads and finds the clash.
 
@@ -17,35 +17,22 @@ Errors (``config.errors``): ``TransientChannelError`` for 5xx, timeouts and refu
 from __future__ import annotations
 
 import asyncio
-import json
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, cast
 
 from caldav import aio
 from caldav.lib.error import AuthorizationError
-from icalendar import Calendar, Event
+from icalendar import Calendar
 
 from config.errors import TerminalChannelError, TransientChannelError
 from config.settings import Settings
+from tasks.clients.reservations import Entry, hold_event, ledger_ics, read_ledger, with_entry, without_entry
 
 LEDGER = "secondround-ledger.ics"
-_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 Interval = tuple[datetime, datetime]
-
-
-@dataclass(frozen=True)
-class Entry:
-    uid: str
-    start: datetime
-    end: datetime
-
-
-class Clash(Exception):
-    """Another hold on this calendar overlaps the time asked for."""
 
 
 class CalDav:
@@ -111,32 +98,19 @@ class CalDav:
         response = await self._call(calendar + LEDGER, "GET")
         if response.status == 404:
             return [], None
-        component = Calendar.from_ical(response.raw).walk("VEVENT")[0]
-        rows = json.loads(str(component.get("description", "[]")) or "[]")
-        entries = [Entry(r["uid"], datetime.fromisoformat(r["start"]), datetime.fromisoformat(r["end"])) for r in rows]
-        return entries, response.headers.get("etag")
+        return read_ledger(response.raw), response.headers.get("etag")
 
     async def _write_ledger(self, calendar: str, entries: list[Entry], etag: str | None) -> bool:
-        cal = Calendar()
-        cal.add("prodid", "-//secondround//reservations//EN")
-        cal.add("version", "2.0")
-        event = Event()
-        event.add("uid", f"secondround-ledger@{self.settings.mail_domain}")
-        event.add("dtstamp", _EPOCH)
-        event.add("dtstart", _EPOCH)
-        event.add("dtend", _EPOCH + timedelta(minutes=1))
-        event.add("transp", "TRANSPARENT")
-        event.add("summary", "secondround reservations (kept by secondround, please leave alone)")
-        rows = [{"uid": e.uid, "start": e.start.isoformat(), "end": e.end.isoformat()} for e in entries]
-        event.add("description", json.dumps(rows))
-        cal.add_component(event)
         condition = {"If-Match": etag} if etag else {"If-None-Match": "*"}
         response = await self._call(
-            calendar + LEDGER, "PUT", cal.to_ical().decode(), {"Content-Type": "text/calendar", **condition}
+            calendar + LEDGER,
+            "PUT",
+            ledger_ics(entries, self.settings.mail_domain),
+            {"Content-Type": "text/calendar", **condition},
         )
         return response.status in (200, 201, 204)  # 412: someone wrote first; re-read and decide again
 
-    async def _update_ledger(self, calendar: str, change: Any) -> None:
+    async def _update_ledger(self, calendar: str, change: Callable[[list[Entry]], list[Entry] | None]) -> None:
         for attempt in range(20):
             entries, etag = await self._ledger(calendar)
             updated = change(entries)
@@ -148,23 +122,10 @@ class CalDav:
     async def reserve(self, calendar: str, entry: Entry, *, guard: timedelta) -> None:
         """Add ``entry`` to the calendar's ledger, or raise ``Clash`` if another overlaps it."""
         await self.ensure(calendar)
-
-        def add(entries: list[Entry]) -> list[Entry] | None:
-            mine = [e for e in entries if e.uid == entry.uid]
-            if mine and mine[0] == entry:
-                return None  # reserved before (a replay): nothing to write
-            for other in entries:
-                if other.uid != entry.uid and other.start < entry.end + guard and entry.start < other.end + guard:
-                    raise Clash(f"held by {other.uid.split('@')[0]} from {other.start:%Y-%m-%d %H:%M}Z")
-            return [e for e in entries if e.uid != entry.uid] + [entry]
-
-        await self._update_ledger(calendar, add)
+        await self._update_ledger(calendar, lambda entries: with_entry(entries, entry, guard=guard))
 
     async def unreserve(self, calendar: str, uid: str) -> None:
-        def drop(entries: list[Entry]) -> list[Entry] | None:
-            return [e for e in entries if e.uid != uid] if any(e.uid == uid for e in entries) else None
-
-        await self._update_ledger(calendar, drop)
+        await self._update_ledger(calendar, lambda entries: without_entry(entries, uid))
 
     async def put_event(self, calendar: str, uid: str, ics: str) -> None:
         response = await self._call(f"{calendar}{_href(uid)}", "PUT", ics, {"Content-Type": "text/calendar"})
@@ -220,23 +181,6 @@ class CalDav:
         double-booked, and the replay finishes the job."""
         await self.delete_event(calendar, uid)
         await self.unreserve(calendar, uid)
-
-
-def hold_event(entry: Entry, *, summary: str) -> str:
-    cal = Calendar()
-    cal.add("prodid", "-//secondround//holds//EN")
-    cal.add("version", "2.0")
-    event = Event()
-    event.add("uid", entry.uid)
-    event.add("dtstamp", entry.start - timedelta(days=1))  # fixed: a replay writes the same bytes
-    event.add("dtstart", entry.start)
-    event.add("dtend", entry.end)
-    event.add("summary", summary)
-    event.add("status", "TENTATIVE")
-    event.add("transp", "OPAQUE")
-    cal.add_component(event)
-    ics: bytes = cal.to_ical()
-    return ics.decode()
 
 
 def _href(uid: str) -> str:

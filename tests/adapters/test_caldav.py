@@ -15,7 +15,8 @@ from pydantic import SecretStr
 
 from config.errors import TerminalChannelError, TransientChannelError
 from config.settings import Settings
-from tasks.clients.caldav import Clash, Entry, caldav
+from tasks.clients.caldav import caldav
+from tasks.clients.reservations import Clash, Entry
 from tests.adapters.conftest import Peers
 
 T = TypeVar("T")
