@@ -148,9 +148,5 @@ class Harness:
         return [f"{e.attempt}.{e.key.split('.')[-1]}" for e in self.effects(round_id, candidate_id)]
 
 
-def suspended(run: FlowRun) -> bool:
-    return bool(run.state and run.state.is_paused())
-
-
 def crashed(run: FlowRun) -> bool:
     return bool(run.state and run.state.is_crashed())
