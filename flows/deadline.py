@@ -19,18 +19,31 @@ from prefect.cache_policies import CacheKeyFnPolicy
 from prefect.context import TaskRunContext
 from prefect.deployments import arun_deployment
 from prefect.flow_runs import aresume_flow_run
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from flows.deployments import DEADLINE, candidate_tag, round_tag
-from flows.models import Decision, ReplyChannel
+from flows.models import Decision, ReplyChannel, Wait
 from tasks.effects import Done, EffectKey, done
 
 
 class DeadlineRequest(BaseModel):
     flow_run_id: str = Field(description="The candidate-callback run to resume")
-    pause_key: str = Field(description="The wait it must still be in, e.g. reply-1")
+    pause_key: str = Field(description="The wait it must still be in, e.g. reply-1 or call-window-1")
     round_id: str = Field(description="Round, for the record")
     candidate_id: str = Field(description="Candidate, for the record")
+
+    @field_validator("pause_key")
+    @classmethod
+    def _one_of_our_waits(cls, value: str) -> str:
+        if Wait.of(value) is None:
+            raise ValueError(f"{value!r} is not a wait of a candidate run (reply-<n> or call-window-<n>)")
+        return value
+
+    @property
+    def wait(self) -> Wait:
+        wait = Wait.of(self.pause_key)
+        assert wait is not None  # validated
+        return wait
 
 
 @flow(name="reply-deadline", retries=3, retry_delay_seconds=5)  # a busy SQLite server answers 503
@@ -46,7 +59,8 @@ async def reply_deadline(request: DeadlineRequest) -> str:
         UUID(request.flow_run_id),
         run_input={"decision": Decision.no_reply.value, "channel": ReplyChannel.deadline.value},
     )
-    logger.info("No reply from %s for %s: resumed her run", request.candidate_id, request.pause_key)
+    ended = "her call time has come" if request.wait is Wait.call_window else "no reply"
+    logger.info("%s: %s (%s): resumed her run", request.candidate_id, ended, request.pause_key)
     return "resumed"
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from pydantic import ValidationError
 
 from config.errors import BadLink, ExpiredLink
 from config.links import LinkClaim, make_token, verify
 from config.loading import load_round
+from flows.deadline import DeadlineRequest
 from flows.decisions import decision_on_call, leaves_voicemail, outcome_of, reply_due
 from flows.models import CallbackRequest, Contact, Decision, Outcome, RedoFrom, Reply, Slot, Wait
 from flows.planning.slots import choose_slot, panel_calendar, room_calendar
@@ -119,3 +121,10 @@ def test_her_effects_are_keyed_by_round_candidate_attempt_and_step() -> None:
     request = CallbackRequest(round=ROUND.details, candidate=ROUND.candidates[0])
     assert str(request.key("booking")) == "backend-2026-12.alice-moreau.0.booking"
     assert str(request.key("sms", attempt=2)) == "backend-2026-12.alice-moreau.2.sms"
+
+
+def test_a_deadline_names_one_of_our_waits() -> None:
+    fields = {"flow_run_id": "r", "round_id": "x", "candidate_id": "c"}
+    assert DeadlineRequest(pause_key="call-window-2", **fields).wait is Wait.call_window
+    with pytest.raises(ValidationError, match="not a wait of a candidate run"):
+        DeadlineRequest(pause_key="keypad-1", **fields)
