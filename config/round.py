@@ -8,72 +8,17 @@ kept as aware UTC datetimes inside.
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, timedelta, timezone
-from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime, time, timedelta, timezone
+from enum import StrEnum
+from typing import Literal
+from zoneinfo import ZoneInfo
 
-import phonenumbers
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-_SLUG = r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$"
-_EMAIL = re.compile(r"^[^@\s<>\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+from config.fields import Cron, Email, Line, Phone, Slug, Strict, TimeZoneName
 
 
-def _check_zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
-    return value
-
-
-def _check_phone(value: str) -> str:
-    try:
-        parsed = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        parsed = None
-    if not value.startswith("+") or parsed is None or not phonenumbers.is_valid_number(parsed):
-        raise ValueError(f"{value!r} is not a valid E.164 number (write it as +<country><number>)")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _one_line(value: str) -> str:
-    if any(ch in value for ch in "\r\n\t\v\f\x00") or not value.isprintable():
-        raise ValueError(f"{value!r} must be one line of printable text (it goes into email headers and invites)")
-    return value
-
-
-def _check_email(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise ValueError(f"{value!r} is not a valid email address")
-    return value
-
-
-def _check_cron(value: str) -> str:
-    from prefect.client.schemas.schedules import CronSchedule  # Prefect's own reading of a cron line
-
-    try:
-        CronSchedule(cron=value)
-    except ValueError:
-        example = "five fields, e.g. '0 9 * * 1-5' for weekdays at 09:00"
-        raise ValueError(f"{value!r} is not a cron line ({example})") from None
-    return value
-
-
-Slug = Annotated[str, Field(pattern=_SLUG, description="Lowercase letters, digits and dashes")]
-TimeZoneName = Annotated[str, AfterValidator(_check_zone)]
-Phone = Annotated[str, AfterValidator(_check_phone)]
-Email = Annotated[str, AfterValidator(_check_email)]
-Line = Annotated[str, Field(min_length=1), AfterValidator(_one_line)]
-Cron = Annotated[str, AfterValidator(_check_cron)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Interval(_Model):
+class Interval(Strict):
     """A span of time; naive values are read in the owner's time zone."""
 
     start: datetime
@@ -100,7 +45,7 @@ def _to_utc(value: datetime, zone: ZoneInfo) -> datetime:
     return aware.astimezone(timezone.utc)
 
 
-class Person(_Model):
+class Person(Strict):
     name: Line = Field(description="Full name")
     email: Email
     phone: Phone | None = Field(default=None, description="E.164, e.g. +441632960123")
@@ -112,26 +57,54 @@ class StaffMember(Person):
     calendar: str = Field(default="", description="CalDAV calendar URL")
 
 
-class Room(_Model):
+class Room(Strict):
     id: Slug
     name: Line
     capacity: int = Field(ge=1)
     calendar: str = Field(default="", description="CalDAV calendar URL")
 
 
-class Activity(_Model):
+class Activity(Strict):
     name: Line = Field(description="e.g. Written exam, Tour, Shadowing")
     duration: timedelta = Field(description="ISO 8601, e.g. PT1H")
     description: str = ""
 
 
-class Location(_Model):
+class Location(Strict):
     name: Line
     address: str = Field(min_length=1)
     directions: str = ""
+    time_zone: TimeZoneName | None = Field(default=None, description="The venue's clock; the round's when left out")
 
 
-class DateRange(_Model):
+class InterviewFormat(StrEnum):
+    on_site = "on_site"
+    video = "video"
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class OfficeHours(Strict):
+    """When interviews may take place, on the venue's clock: from the start to the end of the day."""
+
+    days: list[Weekday] = Field(default=["mon", "tue", "wed", "thu", "fri"], min_length=1)
+    start: time = Field(default=time(9), description="Earliest start, e.g. 09:00")
+    end: time = Field(default=time(17, 30), description="Latest end of the last activity, e.g. 17:30")
+    closed: list[date] = Field(default_factory=list, description="Dates the office is closed")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> OfficeHours:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end:%H:%M} is not after start {self.start:%H:%M}")
+        return self
+
+    def open_on(self, day: date) -> bool:
+        return WEEKDAYS[day.weekday()] in self.days and day not in self.closed
+
+
+class DateRange(Strict):
     start: date
     end: date
 
@@ -142,11 +115,14 @@ class DateRange(_Model):
         return self
 
 
-class InterviewPlan(_Model):
+class InterviewPlan(Strict):
     title: Line
     dates: DateRange
     duration: timedelta = Field(description="How long the day lasts, e.g. PT6H")
-    location: Location
+    format: InterviewFormat = Field(default=InterviewFormat.on_site, description="on_site (a location) or video")
+    location: Location | None = Field(default=None, description="Where she comes, for an on-site interview")
+    meeting_link: str = Field(default="", description="For a video interview; made by the calendar when left out")
+    hours: OfficeHours = Field(default_factory=OfficeHours, description="When interviews may take place")
     what_to_expect: str = ""
     activities: list[Activity] = Field(default_factory=list)
     panel: list[Slug] = Field(min_length=1, description="Ids of the staff she will meet")
@@ -156,18 +132,34 @@ class InterviewPlan(_Model):
     room_capacity: int = Field(default=1, ge=1, description="People in the room, candidate included")
     max_per_person_per_day: int = Field(default=3, ge=1, description="Interviews one staff member does in a day")
 
+    @model_validator(mode="after")
+    def _fits(self) -> InterviewPlan:
+        if self.format is InterviewFormat.on_site and self.location is None:
+            raise ValueError("an on_site interview needs a location (or set format: video)")
+        activities = sum((a.duration for a in self.activities), timedelta())
+        if activities > self.duration:
+            raise ValueError(f"the activities last {activities}, longer than the day's duration {self.duration}")
+        return self
 
-class Catering(_Model):
+
+class CateringWhen(StrEnum):
+    on_confirm = "on_confirm"  # the order goes out when she confirms: a decline costs facilities nothing
+    before_call = "before_call"  # a provisional notice once the slot is held, the order when she confirms
+
+
+class Catering(Strict):
     contact: Person
     notes: str = ""
+    meal: str = Field(default="", description="The activity at which food is served (default: the one named lunch)")
+    when: CateringWhen = Field(default=CateringWhen.on_confirm, description="on_confirm or before_call")
 
 
-class Consent(_Model):
+class Consent(Strict):
     automated_voice: bool = Field(default=False, description="May we leave a recorded voicemail?")
     sms: bool = Field(default=False, description="May we text her?")
 
 
-class Candidate(_Model):
+class Candidate(Strict):
     id: Slug
     name: Line
     phone: Phone
@@ -187,17 +179,17 @@ class Candidate(_Model):
         return self
 
 
-class Cadence(_Model):
+class Cadence(Strict):
     reply_window: timedelta = Field(default=timedelta(hours=24), description="Wait this long for a reply")
     attempts: int = Field(default=2, ge=1, le=5, description="Contact attempts before release")
 
 
-class Organisation(_Model):
+class Organisation(Strict):
     name: Line
     recruiter: Person
 
 
-class RoundDetails(_Model):
+class RoundDetails(Strict):
     """Everything about a round except its candidates: what each candidate run carries."""
 
     id: Slug
@@ -213,8 +205,33 @@ class RoundDetails(_Model):
     def staff_member(self, staff_id: str) -> StaffMember:
         return next(s for s in self.staff if s.id == staff_id)
 
+    def meal_start(self, start: datetime) -> datetime:
+        """When the caterer serves on a day starting at ``start``: the start of the meal activity
+        (``catering.meal``, else the first activity named like lunch), else the start of the day."""
+        wanted = self.catering.meal.lower() if self.catering and self.catering.meal else ""
+        at = start
+        for activity in self.plan.activities:
+            if activity.name.lower() == wanted or (not wanted and "lunch" in activity.name.lower()):
+                return at
+            at += activity.duration
+        return start
 
-class RoundSchedule(_Model):
+    @model_validator(mode="after")
+    def _meal_is_an_activity(self) -> RoundDetails:
+        meal = self.catering.meal if self.catering else ""
+        if meal and meal.lower() not in {a.name.lower() for a in self.plan.activities}:
+            raise ValueError(f"catering.meal {meal!r} is not one of the plan's activities")
+        return self
+
+    @property
+    def venue_zone(self) -> str:
+        """The interview's own clock: the venue's for an on-site interview, else the round's."""
+        location = self.plan.location
+        on_site = self.plan.format is InterviewFormat.on_site
+        return location.time_zone if on_site and location is not None and location.time_zone else self.time_zone
+
+
+class RoundSchedule(Strict):
     cron: Cron = Field(description="When hiring-round runs, in the round's time zone (picks up new candidates)")
     active: bool = Field(default=True, description="False deploys the schedule paused")
 

@@ -3,9 +3,11 @@
 ``hold-slot`` chooses a time; ``reserve-room`` and ``clear-staff-calendars`` then hold it in
 parallel subflows. If either finds the time taken meanwhile, or fails (a calendar refuses us),
 the holds already made are released, newest first (the compensation, ``release_holds``, sits
-next to its action and is keyed by the hold it undoes), and another slot is tried. Catering is
-ordered by ``arrange-catering`` only once room and panel are held, so a clash never costs a
-cancelled order. Events: ``secondround.candidate.held``, ``.hold-released``, ``.staff-notified``.
+next to its action and is keyed by the hold it undoes), and another slot is tried. The caterer
+is told by ``arrange-catering``: by default the order goes out when she confirms
+(``flows/settle.py``), so a decline costs facilities nothing; a round with ``catering.when:
+before_call`` sends a provisional notice once room and panel are held, so a clash never costs
+one. Events: ``secondround.candidate.held``, ``.hold-released``, ``.staff-notified``.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ from typing import Any
 from prefect import flow, task
 from pydantic import BaseModel, Field
 
-from flows.messages.render import catering_email
+from config.round import CateringWhen
+from flows.messages.render import CateringMessage, catering_email
 from flows.models import CallbackRequest, Slot
 from flows.planning.slots import choose_slot, is_free, panel_calendar, room_calendar, round_calendars, search_window
 from tasks.calendars import HoldResult, calendar_urls, find_busy, place_hold, settle_hold
 from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done, recall
-from tasks.mail import send_email
+from tasks.mail import Sent, send_email
 
 TRIES = 3
 
@@ -105,12 +108,17 @@ async def _hold(request: CallbackRequest, slot: Slot, calendar: str, *, step: st
 
 
 @flow(name="arrange-catering")
-async def arrange_catering(request: CallbackRequest, slot: Slot, *, cancel: bool = False) -> Done | None:
-    message = catering_email(request.round, request.candidate, slot, cancel=cancel)
+async def arrange_catering(request: CallbackRequest, slot: Slot, *, kind: CateringMessage) -> Done | None:
+    message = catering_email(request.round, request.candidate, slot, kind=kind)
     if message is None:
         return None
-    step = "catering-cancel" if cancel else "catering-order"
-    return await send_email(request.key(step), message, to_candidate=False)
+    return await send_email(request.key(kind.step), message, to_candidate=False)
+
+
+async def catering_told(request: CallbackRequest) -> bool:
+    """Whether the caterer has heard of her day (a notice or an order), so a release cancels it."""
+    told = [await recall(request.key(kind.step), Sent) for kind in (CateringMessage.notice, CateringMessage.order)]
+    return any(sent is not None for sent in told)
 
 
 async def release_holds(request: CallbackRequest, holds: list[HoldResult]) -> list[Done]:
@@ -147,8 +155,10 @@ async def _arrange(request: CallbackRequest) -> Booking:
         )
         lines += holds
         if not failed and all(h.ok for h in holds):
-            order = await arrange_catering(request, slot)
-            return Booking(slot=slot, holds=holds, lines=lines + ([order] if order else []))
+            catering = request.round.catering
+            early = catering is not None and catering.when is CateringWhen.before_call
+            notice = await arrange_catering(request, slot, kind=CateringMessage.notice) if early else None
+            return Booking(slot=slot, holds=holds, lines=lines + ([notice] if notice else []))
         lines += await release_holds(request, holds)  # a clash, or a calendar that failed: undo, try another
         if failed:
             lines.append(done(request.key(f"hold-failed-try{try_no}"), f"could not hold the slot: {failed[0]}"))

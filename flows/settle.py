@@ -11,10 +11,10 @@ from typing import Literal
 from prefect import task
 
 from config.settings import get_settings
-from flows.logistics import Booking, arrange_catering, release_holds
+from flows.logistics import Booking, arrange_catering, catering_told, release_holds
 from flows.messages.context import context
 from flows.messages.invites import interview_invite
-from flows.messages.render import recruiter_email, render_email, staff_email
+from flows.messages.render import CateringMessage, recruiter_email, render_email, staff_email
 from flows.models import CallbackRequest, CallbackResult, Outcome, Reply, Slot
 from flows.timeline import Timeline
 from flows.waitlist import offer_to_waitlist
@@ -69,17 +69,20 @@ async def _confirm(request: CallbackRequest, booking: Booking) -> list[Done]:
     ctx = context(round_, candidate, booking.slot)
     invite = Invite(ics=_invite(request, booking.slot, "REQUEST"), method="REQUEST")
     message = render_email("confirmation", ctx, to=candidate.email, to_name=candidate.name, invite=invite)
-    sends = [send_email(request.key("confirmation"), message)]
+    sends = [
+        send_email(request.key("confirmation"), message),
+        arrange_catering(request, booking.slot, kind=CateringMessage.order),
+    ]
     for staff_id in round_.plan.panel:
         message = staff_email("staff_briefing", ctx, round_.staff_member(staff_id))
         sends.append(send_email(request.key(f"briefing-{staff_id}"), message, to_candidate=False))
     summary = f"{round_.plan.title}: {candidate.name}"
-    about = f"{candidate.name} ({candidate.email}, {candidate.phone}); {ctx.staff_when} ({round_.time_zone})"
+    about = f"{candidate.name} ({candidate.email}, {candidate.phone}); {ctx.staff_when}"
     settles = [
         settle_hold(request.key(f"book-{h.step}"), hold=h, confirm=True, summary=summary, description=about)
         for h in booking.holds
     ]
-    lines: list[Done] = list(await asyncio.gather(*settles, *sends))
+    lines = [line for line in await asyncio.gather(*settles, *sends) if line is not None]
     return lines + await _alert_refusals(request, lines)
 
 
@@ -99,8 +102,9 @@ async def _release(
         lines += await release_holds(request, booking.holds)
         if request.waitlist:
             lines.append(await offer_to_waitlist(request.key("waitlist"), request=request, slot=booking.slot))
-        cancelled = await arrange_catering(request, booking.slot, cancel=True)
-        lines += [cancelled] if cancelled else []
+        if await catering_told(request):
+            cancelled = await arrange_catering(request, booking.slot, kind=CateringMessage.cancel)
+            lines += [cancelled] if cancelled else []
         invite = Invite(ics=_invite(request, booking.slot, "CANCEL"), method="CANCEL") if cancels else None
         message = render_email("release", ctx, to=candidate.email, to_name=candidate.name, invite=invite)
         lines.append(await send_email(request.key("release-notice"), message))

@@ -12,6 +12,7 @@ from prefect import task
 
 from flows.deployments import start_callback
 from flows.models import CallbackRequest, Slot
+from flows.planning.slots import fits
 from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done
 
 
@@ -19,7 +20,7 @@ from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done
 async def offer_to_waitlist(key: EffectKey, *, request: CallbackRequest, slot: Slot) -> Done:
     round_ = request.round
     for candidate in request.waitlist:
-        if not any(w.start <= slot.start and slot.end <= w.end for w in candidate.interview_times):
+        if not fits(round_, candidate, slot):
             continue
         offer = CallbackRequest(round=round_, candidate=candidate, proposed=slot)
         run = await start_callback(offer, tags=("waitlist",))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -52,8 +52,10 @@ def interview_day(day: int) -> date:
 
 
 def candidate(cid: str, *, day: int, voice: bool = True, sms: bool = False, **extra: Any) -> dict[str, Any]:
-    """A test candidate free for a whole day of the plan, living where it is daytime now."""
-    on = interview_day(day)
+    """A test candidate free for a whole office day of the plan (on the London office's clock),
+    living where it is daytime now."""
+    on, office = interview_day(day), ZoneInfo("Europe/London")
+    free = [datetime.combine(on, time(hour), office).isoformat() for hour in (9, 18)]
     return {
         "id": cid,
         "name": f"{cid.title()} Test",
@@ -61,7 +63,7 @@ def candidate(cid: str, *, day: int, voice: bool = True, sms: bool = False, **ex
         "email": f"{cid}@mail.example",
         "time_zone": awake_zone(),
         "call_times": call_times(),
-        "interview_times": [{"start": f"{on}T09:00", "end": f"{on}T18:00"}],
+        "interview_times": [{"start": free[0], "end": free[1]}],
         "consent": {"automated_voice": voice, "sms": sms},
         **extra,
     }

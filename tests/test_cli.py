@@ -55,8 +55,11 @@ def test_dry_run_renders_every_message_of_every_candidate(tmp_path: Path, capsys
         email = next((out / person["id"]).glob("*-1.email.txt")).read_text(encoding="utf-8")
         assert email.startswith(f"To: {person['email']}\nSubject: ") and "/r/" in email
     alice = (out / "alice-moreau" / "01-1.call.txt").read_text(encoding="utf-8")
-    assert "Tuesday 08 December 2026 at 04:00" in alice  # her zone (New York), not the round's
-    assert "Tue 08 Dec 2026 04:00 America/New_York, room fleet" in said
+    # the London office's clock first, hers beside it; for the ear, unambiguous
+    assert "Tuesday the 8th of December 2026 at 9 a.m. London time, that is 4 a.m. in New York" in alice
+    invitation = (out / "alice-moreau" / "03-1.email.txt").read_text(encoding="utf-8")
+    assert "When:  Tuesday 08 December 2026 at 09:00 London time (04:00 in New York), about 6 h" in invitation
+    assert "Tue 08 Dec 2026 09:00 London (04:00 in New York), room fleet" in said
 
 
 def test_dry_run_names_a_candidate_no_slot_fits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,7 +1,8 @@
 """What a message may say about her interview: one typed context for every template.
 
-Times are shown in the reader's zone: the candidate's for her (``when``, ``schedule``), the
-round's for staff (``staff_when``, ``staff_schedule``). A template or a caller that reads a name
+Times are shown on the clock the reader needs (``flows.messages.clock``): for her, the venue's
+clock first with hers beside it when they differ (hers first for a video call); for staff and
+the caterer, the venue's (``staff_when``, ``staff_schedule``). A template or a caller that reads a name
 the context lacks fails the type check (callers) or ``tests/test_messages.py`` (templates).
 """
 
@@ -9,23 +10,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from config.links import LinkClaim, make_token
-from config.round import Candidate, RoundDetails, StaffMember
+from config.round import Candidate, InterviewFormat, RoundDetails, StaffMember
 from config.settings import get_settings
+from flows.messages import clock
 from flows.models import Slot
 
 
 @dataclass(frozen=True)
 class ScheduleRow:
-    """One activity of the day, its start on the reader's clock."""
+    """One activity of the day, its start on the reader's clock (and on the other one, beside)."""
 
     at: str
     name: str
     minutes: int
     description: str
+    beside: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,15 +44,17 @@ class MessageContext:
     title: str
     attempt: int
     final: bool
-    zone: str
-    when: str
+    when: str  # written: the interview's clock first (hers for a video call), the other beside
+    spoken_when: str  # the same for the ear: call script and voicemail
     day: str
-    staff_when: str
-    round_zone: str
+    staff_when: str  # the venue's clock, for staff and the caterer
     duration: str
+    duration_spoken: str
+    video: bool
     place: str
     address: str
     directions: str
+    meeting_link: str
     what_to_expect: str
     attire: str
     bring: list[str]
@@ -61,6 +66,8 @@ class MessageContext:
     confirm_link: str
     decline_link: str
     ask_link: str
+    callback_number: str  # where her call back reaches us, written and digit by digit
+    callback_spoken: str
     cancels: bool = False  # a release that withdraws an invite already in her calendar
     reason: str = ""  # why a release happens, in words
     member_name: str = ""  # a panel member's briefing or stand-down
@@ -69,6 +76,7 @@ class MessageContext:
     notes: str = ""
     headcount: int = 0
     dietary: str = ""
+    meal_when: str = ""  # when the food is served, on the venue's clock
 
     def values(self) -> dict[str, Any]:
         """The template's names, one level deep (rows and staff stay objects)."""
@@ -95,20 +103,59 @@ def span(value: timedelta) -> str:
     return " ".join(p for p in (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "") if p) or "0 min"
 
 
-def _when(moment: datetime, zone: str) -> str:
-    return moment.astimezone(ZoneInfo(zone)).strftime("%A %d %B %Y at %H:%M")
+def _clocks(round_: RoundDetails, candidate: Candidate) -> tuple[str, str]:
+    """(first, beside): the venue's clock first for an on-site interview, hers for a video call."""
+    if round_.plan.format is InterviewFormat.video:
+        return candidate.time_zone, round_.venue_zone
+    return round_.venue_zone, candidate.time_zone
 
 
-def _schedule(round_: RoundDetails, start: datetime, zone: str) -> list[ScheduleRow]:
-    """The day's activities with their start times in the reader's zone."""
+def _schedule(round_: RoundDetails, start: datetime, first: str, other: str | None = None) -> list[ScheduleRow]:
+    """The day's activities with their start times on the reader's clock (the other beside)."""
     rows, at = [], start
     for activity in round_.plan.activities:
-        local = at.astimezone(ZoneInfo(zone)).strftime("%H:%M")
-        rows.append(
-            ScheduleRow(local, activity.name, int(activity.duration.total_seconds() // 60), activity.description)
-        )
+        local = at.astimezone(ZoneInfo(first)).strftime("%H:%M")
+        side = clock.beside(at, first, other) if other else ""
+        minutes = int(activity.duration.total_seconds() // 60)
+        rows.append(ScheduleRow(local, activity.name, minutes, activity.description, beside=side))
         at += activity.duration
     return rows
+
+
+def _where(round_: RoundDetails) -> tuple[str, str, str]:
+    """(place, address, directions) of an on-site interview, or of a video call."""
+    plan, location = round_.plan, round_.plan.location
+    if plan.format is InterviewFormat.video or location is None:
+        return "a video call", plan.meeting_link or "the link is in your calendar invite", "-"
+    return location.name, location.address, location.directions or "-"
+
+
+class _Day(TypedDict):
+    title: str
+    duration: str
+    duration_spoken: str
+    what_to_expect: str
+    attire: str
+    bring: list[str]
+    room: str
+    panel: list[StaffMember]
+    window: str
+
+
+def _the_day(round_: RoundDetails, slot: Slot) -> _Day:
+    """What the plan says about the day itself, the same for every reader."""
+    plan = round_.plan
+    return _Day(
+        title=plan.title,
+        duration=span(slot.end - slot.start),
+        duration_spoken=clock.spoken_span(slot.end - slot.start),
+        what_to_expect=plan.what_to_expect or "-",
+        attire=plan.attire or "No dress code",
+        bring=plan.bring or ["nothing in particular"],
+        room=next(r for r in round_.rooms if r.id == slot.room_id).name,
+        panel=[round_.staff_member(p) for p in plan.panel],
+        window=span(round_.cadence.reply_window),
+    )
 
 
 def _links(round_: RoundDetails, candidate: Candidate, slot: Slot, attempt: int) -> tuple[str, str, str]:
@@ -128,8 +175,11 @@ def _links(round_: RoundDetails, candidate: Candidate, slot: Slot, attempt: int)
 def context(
     round_: RoundDetails, candidate: Candidate, slot: Slot, *, attempt: int = 0, reason: str = "", cancels: bool = False
 ) -> MessageContext:
-    plan, recruiter, zone = round_.plan, round_.organisation.recruiter, candidate.time_zone
+    plan, recruiter = round_.plan, round_.organisation.recruiter
     confirm, decline, ask = _links(round_, candidate, slot, attempt)
+    first, other = _clocks(round_, candidate)
+    place, address, directions = _where(round_)
+    callback = get_settings().twilio_from_number or recruiter.phone or ""  # her call back reaches our number
     return MessageContext(
         name=candidate.name,
         first_name=candidate.name.split()[0],
@@ -137,29 +187,25 @@ def context(
         recruiter=recruiter.name,
         recruiter_phone=recruiter.phone or "",
         recruiter_email=recruiter.email,
-        title=plan.title,
         attempt=attempt,
         final=attempt >= round_.cadence.attempts,
-        zone=zone,
-        when=_when(slot.start, zone),
-        day=slot.start.astimezone(ZoneInfo(zone)).strftime("%d %B %Y"),
-        staff_when=_when(slot.start, round_.time_zone),
-        round_zone=round_.time_zone,
-        duration=span(slot.end - slot.start),
-        place=plan.location.name,
-        address=plan.location.address,
-        directions=plan.location.directions or "-",
-        what_to_expect=plan.what_to_expect or "-",
-        attire=plan.attire or "No dress code",
-        bring=plan.bring or ["nothing in particular"],
-        room=next(r for r in round_.rooms if r.id == slot.room_id).name,
-        schedule=_schedule(round_, slot.start, zone),
-        staff_schedule=_schedule(round_, slot.start, round_.time_zone),
-        panel=[round_.staff_member(p) for p in plan.panel],
-        window=span(round_.cadence.reply_window),
+        when=clock.written(slot.start, first, other),
+        spoken_when=clock.spoken(slot.start, first, other),
+        day=slot.start.astimezone(ZoneInfo(first)).strftime("%d %B %Y"),
+        staff_when=clock.written(slot.start, round_.venue_zone, round_.venue_zone),
+        video=plan.format is InterviewFormat.video,
+        place=place,
+        address=address,
+        directions=directions,
+        meeting_link=plan.meeting_link,
+        schedule=_schedule(round_, slot.start, first, other),
+        staff_schedule=_schedule(round_, slot.start, round_.venue_zone),
         reason=reason,
         cancels=cancels,
         confirm_link=confirm,
         decline_link=decline,
         ask_link=ask,
+        **_the_day(round_, slot),
+        callback_number=callback,
+        callback_spoken=clock.spoken_number(callback),
     )

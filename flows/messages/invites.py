@@ -2,7 +2,8 @@
 
 Pure: no I/O, the stamp is passed in. The UID is stable per round and candidate, so the
 confirmation's REQUEST and a later CANCEL update the same event in her calendar. Times carry
-her time zone with a full VTIMEZONE, so the event lands right across a change of daylight time.
+the interview's zone (the venue's; the organiser's for a video call) with a full VTIMEZONE, so
+the event lands right in any calendar across a change of daylight time.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from config.round import Candidate, RoundDetails
+from config.round import Candidate, InterviewFormat, RoundDetails
 from flows.models import Slot
 
 
@@ -40,9 +41,16 @@ def _description(round_: RoundDetails, candidate: Candidate) -> str:
         lines.append(f"What to wear: {plan.attire}")
     if plan.bring:
         lines.append("What to bring: " + ", ".join(plan.bring))
-    if plan.location.directions:
+    if plan.location is not None and plan.location.directions:
         lines.append(f"Getting there: {plan.location.directions}")
     return "\n".join(lines)
+
+
+def _location(round_: RoundDetails) -> str:
+    plan = round_.plan
+    if plan.format is InterviewFormat.video or plan.location is None:
+        return plan.meeting_link or "Video call"
+    return f"{plan.location.name}, {plan.location.address}"
 
 
 def interview_invite(
@@ -54,7 +62,7 @@ def interview_invite(
     stamp: datetime,
     domain: str,
 ) -> str:
-    zone = ZoneInfo(candidate.time_zone)
+    zone = ZoneInfo(round_.venue_zone)  # absolute instants, on the interview's own clock
     cal = Calendar()
     cal.add("prodid", "-//secondround//Second interview//EN")
     cal.add("version", "2.0")
@@ -65,7 +73,7 @@ def interview_invite(
     event.add("dtstart", slot.start.astimezone(zone))
     event.add("dtend", slot.end.astimezone(zone))
     event.add("summary", f"{round_.plan.title}, {round_.organisation.name}")
-    event.add("location", f"{round_.plan.location.name}, {round_.plan.location.address}")
+    event.add("location", _location(round_))
     event.add("description", _description(round_, candidate))
     event.add("sequence", 0 if method == "REQUEST" else 1)  # a cancel must outrank the request it cancels
     event.add("status", "CONFIRMED" if method == "REQUEST" else "CANCELLED")

@@ -9,8 +9,10 @@ helper each, used by the runs and the dry run alike.
 from __future__ import annotations
 
 import dataclasses
+from enum import StrEnum
 
 from config.round import Candidate, RoundDetails, StaffMember
+from flows.messages import clock
 from flows.messages.context import AlertContext, MessageContext, context
 from flows.messages.templates import ENVIRONMENT
 from flows.models import Slot
@@ -48,20 +50,34 @@ def staff_email(kind: str, ctx: MessageContext, member: StaffMember) -> Email:
     return render_email(kind, theirs, to=member.email, to_name=member.name)
 
 
-def catering_email(round_: RoundDetails, candidate: Candidate, slot: Slot, *, cancel: bool) -> Email | None:
-    """The caterer's order for her day, or its cancellation; None when the round orders none."""
+class CateringMessage(StrEnum):
+    """What the caterer hears, and when: a provisional notice once her slot is held (a round with
+    ``catering.when: before_call``), the order when she confirms, a cancellation of either."""
+
+    notice = "catering_notice"
+    order = "catering_order"
+    cancel = "catering_cancel"
+
+    @property
+    def step(self) -> str:
+        return self.value.replace("_", "-")
+
+
+def catering_email(round_: RoundDetails, candidate: Candidate, slot: Slot, *, kind: CateringMessage) -> Email | None:
+    """The caterer's message about her day; None when the round orders no catering."""
     catering = round_.catering
     if catering is None:
         return None
+    venue = round_.venue_zone
     ctx = dataclasses.replace(
         context(round_, candidate, slot),
         notes=catering.notes or "lunch",
         headcount=1 + len(round_.plan.panel),
         dietary=candidate.dietary,
         contact_name=catering.contact.name,
+        meal_when=clock.written(round_.meal_start(slot.start), venue, venue),
     )
-    kind = "catering_cancel" if cancel else "catering_order"
-    return render_email(kind, ctx, to=catering.contact.email, to_name=catering.contact.name)
+    return render_email(kind.value, ctx, to=catering.contact.email, to_name=catering.contact.name)
 
 
 def recruiter_email(round_: RoundDetails, candidate: Candidate, headline: str, detail: str) -> Email:

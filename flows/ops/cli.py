@@ -13,7 +13,6 @@ import asyncio
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from config.errors import RoundFileError
 from config.loading import load_round
@@ -61,6 +60,7 @@ def _write(folder: Path, preview: CandidatePreview) -> int:
 
 
 def dry_run(path: str, *, out: Path | None, read_calendars: bool) -> int:
+    from flows.messages import clock
     from flows.ops.preview import preview_round  # imports Prefect: only for the commands that need it
 
     round_ = load_round(path)
@@ -73,8 +73,8 @@ def dry_run(path: str, *, out: Path | None, read_calendars: bool) -> int:
         if preview.slot is None:
             slot = "NO SLOT fits her free times: the recruiter would be told"
         else:
-            local = preview.slot.start.astimezone(ZoneInfo(preview.time_zone))
-            slot = f"{local:%a %d %b %Y %H:%M} {preview.time_zone}, room {preview.slot.room_id}"
+            when = clock.short(preview.slot.start, round_.venue_zone, preview.time_zone)
+            slot = f"{when}, room {preview.slot.room_id}"
         _out(f"  {preview.name:<24} {slot}; {count} messages")
     planned = sum(1 for p in previews if p.slot is not None)
     _out(f"{planned} of {len(previews)} planned; every message is in {folder}/<candidate>/")

@@ -16,11 +16,11 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from config.round import Candidate, HiringRound, RoundDetails
+from config.round import Candidate, CateringWhen, HiringRound, RoundDetails
 from config.settings import get_settings
 from flows.messages.context import context
 from flows.messages.invites import interview_invite
-from flows.messages.render import catering_email, recruiter_email, render, render_email, staff_email
+from flows.messages.render import CateringMessage, catering_email, recruiter_email, render, render_email, staff_email
 from flows.models import Slot
 from flows.planning.slots import Intervals, plan_round
 from tasks.mail import Email, Invite
@@ -87,13 +87,16 @@ def _endings(round_: RoundDetails, candidate: Candidate, slot: Slot) -> list[Ren
     lines = [_email("confirmed.confirmation", confirmation)]
     panel = [round_.staff_member(p) for p in round_.plan.panel]
     lines += [_email(f"confirmed.briefing-{m.id}", staff_email("staff_briefing", ctx, m)) for m in panel]
-    if order := catering_email(round_, candidate, slot, cancel=False):
+    if order := catering_email(round_, candidate, slot, kind=CateringMessage.order):
         lines.append(_email("confirmed.catering-order", order))
     released = context(round_, candidate, slot, reason="no reply after every attempt", cancels=False)
     notice = render_email("release", released, to=candidate.email, to_name=candidate.name)
     lines.append(_email("released.release-notice", notice))
     lines += [_email(f"released.release-{m.id}", staff_email("staff_release", released, m)) for m in panel]
-    if cancel := catering_email(round_, candidate, slot, cancel=True):
+    early = round_.catering is not None and round_.catering.when is CateringWhen.before_call
+    if early and (heads_up := catering_email(round_, candidate, slot, kind=CateringMessage.notice)):
+        lines.append(_email("held.catering-notice", heads_up))
+    if early and (cancel := catering_email(round_, candidate, slot, kind=CateringMessage.cancel)):
         lines.append(_email("released.catering-cancel", cancel))
     return lines
 

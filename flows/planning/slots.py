@@ -1,15 +1,17 @@
 """Slot choice: a pure function, no I/O.
 
-``plan_round`` seats every candidate of a round at once (``flows/planning/planner.py``); the candidate's
-run holds that slot if it is still free. Otherwise ``choose_slot`` takes the first start (on a
-half-hour grid) that lies in one of her interview free times, on a day of the plan in the
-round's zone, with every panel member free (buffer included) and a free room large enough.
+``plan_round`` seats every candidate of a round at once (``flows/planning/planner.py``); the
+candidate's run holds that slot if it is still free. Otherwise ``choose_slot`` takes the first
+start (on a half-hour grid) that lies in one of her interview free times, with every panel
+member free (buffer included) and a free room large enough. Either way the whole interview lies
+inside the office hours on the venue's clock (``plan.hours``: open days, first start, last end,
+closed dates) and within the plan's dates: ``fits`` says so for any slot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from config.round import Candidate, RoundDetails
@@ -51,15 +53,37 @@ def is_free(round_: RoundDetails, slot: Slot, busy: Mapping[str, Intervals]) -> 
     return all(_free(busy.get(c, ()), *padded) for c in calendars)
 
 
+def open_days(round_: RoundDetails) -> tuple[date, ...]:
+    """The plan's dates on which the office is open."""
+    p = round_.plan
+    every = (p.dates.start + timedelta(days=d) for d in range((p.dates.end - p.dates.start).days + 1))
+    return tuple(day for day in every if p.hours.open_on(day))
+
+
+def within_hours(round_: RoundDetails, start: datetime, end: datetime) -> bool:
+    """The interview from ``start`` to ``end`` lies on one open day of the plan, inside its hours,
+    on the venue's clock."""
+    zone, plan = ZoneInfo(round_.venue_zone), round_.plan
+    first, last = start.astimezone(zone), end.astimezone(zone)
+    day = first.date()
+    in_dates = plan.dates.start <= day <= plan.dates.end and plan.hours.open_on(day)
+    return in_dates and last.date() == day and plan.hours.start <= first.time() and last.time() <= plan.hours.end
+
+
+def fits(round_: RoundDetails, candidate: Candidate, slot: Slot) -> bool:
+    """Inside one of her interview free times and inside the office hours."""
+    free = any(w.start <= slot.start and slot.end <= w.end for w in candidate.interview_times)
+    return free and within_hours(round_, slot.start, slot.end)
+
+
 def plan_round(
     round_: RoundDetails, candidates: Sequence[Candidate], busy: Mapping[str, Intervals], *, seconds: float = 2.0
 ) -> dict[str, Slot]:
     """A slot for as many of ``candidates`` as fit, chosen together."""
     p = round_.plan
-    days = tuple(p.dates.start + timedelta(days=d) for d in range((p.dates.end - p.dates.start).days + 1))
     problem = Problem(
-        zone=round_.time_zone,
-        days=days,
+        zone=round_.venue_zone,
+        days=open_days(round_),
         duration=p.duration,
         buffer=p.buffer,
         needs=tuple(
@@ -73,8 +97,8 @@ def plan_round(
         ),
         staff_busy={s: busy.get(panel_calendar(s), ()) for s in p.panel},
         rooms={r.id: (r.capacity, busy.get(room_calendar(r.id), ())) for r in round_.rooms},
-        day_start=time(0),
-        day_end=time(23, 59, 59),
+        day_start=p.hours.start,
+        day_end=p.hours.end,
         daily_cap=p.max_per_person_per_day,
     )
     seats = plan(problem, seconds=seconds).seats
@@ -84,13 +108,12 @@ def plan_round(
 def choose_slot(
     round_: RoundDetails, candidate: Candidate, busy: Mapping[str, Intervals], *, exclude: Sequence[Slot] = ()
 ) -> Slot | None:
-    zone = ZoneInfo(round_.time_zone)
     plan = round_.plan
     rooms = sorted((r for r in round_.rooms if r.capacity >= plan.room_capacity), key=lambda r: r.capacity)
     for window in sorted(candidate.interview_times, key=lambda w: w.start):
         for start in _grid_starts(window.start, window.end, plan.duration):
             end = start + plan.duration
-            if not plan.dates.start <= start.astimezone(zone).date() <= plan.dates.end:
+            if not within_hours(round_, start, end):
                 continue
             if any(s.start < end and s.end > start for s in exclude):
                 continue
@@ -105,7 +128,7 @@ def choose_slot(
 
 def search_window(round_: RoundDetails) -> tuple[datetime, datetime]:
     """The UTC span in which any slot of this round can lie (for the busy query)."""
-    zone = ZoneInfo(round_.time_zone)
+    zone = ZoneInfo(round_.venue_zone)
     first = datetime.combine(round_.plan.dates.start, datetime.min.time(), zone) - timedelta(days=1)
     last = datetime.combine(round_.plan.dates.end, datetime.min.time(), zone) + timedelta(days=2)
     return first.astimezone(ZoneInfo("UTC")), last.astimezone(ZoneInfo("UTC"))
