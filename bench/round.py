@@ -74,6 +74,12 @@ def round_file(folder: Path, count: int) -> tuple[Path, dict[str, Any]]:
         scripts[phone] = script
     data = round_data(ROUND, people)
     data["plan"] |= {"duration": "PT30M", "buffer": "PT0M", "activities": [], "max_per_person_per_day": 48}
+    # a throughput benchmark: every hour of every day is open, as when its figures were first taken
+    data["plan"]["hours"] = {
+        "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+        "start": "00:00",
+        "end": "23:59",
+    }
     data["plan"]["dates"] = {"start": str(interview_day(7)), "end": str(interview_day(7 + DAYS))}
     data["rooms"] = data["rooms"][:1]
     return write_round(folder, data), scripts

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from config.checks import plan_problems
 from config.errors import RoundFileError
 from config.round import HiringRound
 
@@ -41,6 +42,8 @@ def parse_round(text: str, *, source: str = "<round>") -> HiringRound:
         parsed = HiringRound.model_validate(data)
     except ValidationError as exc:
         problems = [_describe(err) for err in exc.errors()] + problems
+    if parsed is not None:
+        problems += plan_problems(parsed)
     if problems or parsed is None:
         raise RoundFileError(source, problems)
     return parsed

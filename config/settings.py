@@ -6,6 +6,7 @@ talks to Twilio, SMTP and CalDAV and refuses to start with missing or placeholde
 
 from __future__ import annotations
 
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -26,6 +27,8 @@ class Settings(BaseSettings):
     time_scale: float = Field(
         default=1.0, gt=0, description="Divide every business wait by this (the demo compresses 24 h to seconds)"
     )
+    contact_from: time = Field(default=time(8), description="No call or text before this, on her clock")
+    contact_until: time = Field(default=time(21), description="No call or text after this, on her clock")
     public_base_url: str = Field(default="http://127.0.0.1:8000", description="Where Twilio and links reach web/")
     link_signing_key: SecretStr = Field(default=SecretStr("sandbox"), description="Signs confirm links")
     recruiter_api_token: SecretStr = Field(
@@ -88,6 +91,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secrets_are_real(self) -> Settings:
+        if self.contact_until <= self.contact_from:
+            raise SettingsError("SECONDROUND_CONTACT_UNTIL must be after SECONDROUND_CONTACT_FROM (her waking hours)")
         if self.mode == "sandbox":
             return self
         missing = [

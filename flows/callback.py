@@ -12,10 +12,10 @@ Events (resource ``secondround.candidate.<round>.<id>``): ``called``, ``voicemai
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from uuid import UUID
 
-from prefect import flow, get_client, get_run_logger, task
+from prefect import flow, get_client, get_run_logger
 from prefect.runtime import flow_run
 from pydantic import BaseModel
 
@@ -27,7 +27,6 @@ from flows.messages.render import render, render_email
 from flows.models import (
     CallbackRequest,
     CallbackResult,
-    CallPlan,
     Contact,
     Decision,
     Outcome,
@@ -36,13 +35,12 @@ from flows.models import (
     Slot,
     Wait,
 )
-from flows.planning.windows import next_call_time
 from flows.replies import share_slot
 from flows.settle import alert_recruiter, settle
 from flows.timeline import Timeline
+from flows.timing import plan_call, plan_text
 from flows.waits import record_reply, wait, wait_for_reply
 from tasks.claims import claim_candidate
-from tasks.effects import BY_BUSINESS_KEY, EffectKey, done
 from tasks.mail import send_email
 from tasks.phone import CallOutcome, CallResult, call_candidate, leave_voicemail, send_sms
 
@@ -105,8 +103,7 @@ async def reach_out(request: CallbackRequest, slot: Slot, attempt: int, timeline
             timeline.add(recorded)
             return recorded.reply
         phone_works = call.outcome is not CallOutcome.unreachable
-    await _write(request, ctx, attempt, timeline, phone_works=phone_works)
-    return None
+    return await _write(request, ctx, attempt, timeline, phone_works=phone_works)
 
 
 def _again(request: CallbackRequest, attempt: int, step: Contact) -> bool:
@@ -142,8 +139,9 @@ async def _call(
 
 async def _write(
     request: CallbackRequest, ctx: MessageContext, attempt: int, timeline: Timeline, *, phone_works: bool
-) -> None:
-    """The email with her links (the recruiter told if it is refused), and the SMS with consent."""
+) -> Reply | None:
+    """The email with her links (the recruiter told if it is refused), and the SMS with consent,
+    held until her waking hours; an answer meanwhile ends the attempt (returned)."""
     candidate = request.candidate
     email = render_email("invitation" if attempt == 1 else "retry", ctx, to=candidate.email, to_name=candidate.name)
     sent = await send_email.with_options(refresh_cache=_again(request, attempt, Contact.email))(
@@ -153,25 +151,18 @@ async def _write(
     if sent.refused:
         alert = request.key("alert-email", attempt=attempt)
         timeline.add(await alert_recruiter(request, alert, "email refused", sent.refused))
-    if candidate.consent.sms and phone_works:
-        text = send_sms.with_options(refresh_cache=_again(request, attempt, Contact.sms))
-        timeline.add(await text(request.key("sms", attempt=attempt), to=candidate.phone, body=render("sms", ctx)))
-
-
-@task(name="plan-call", cache_policy=BY_BUSINESS_KEY)
-async def plan_call(key: EffectKey, *, request: CallbackRequest) -> CallPlan:
-    """Decide once when this attempt's call goes out; replays reuse the decision."""
-    candidate = request.candidate
-    now = datetime.now(timezone.utc)
-    call_at = next_call_time(now, candidate.call_times, candidate.time_zone)
-    if call_at is None:
-        detail = "no call: her call times are over; email only"
-    elif call_at > now:
-        detail = f"outside her call times or 08:00-21:00 her time: call at {call_at:%Y-%m-%d %H:%M}Z"
-    else:
-        detail = "inside her call times: calling now"
-    line = done(key, detail)
-    return CallPlan(**line.model_dump(), call_at=call_at)
+    if not (candidate.consent.sms and phone_works):
+        return None
+    plan = await plan_text(request.key("plan-text", attempt=attempt), request=request)
+    timeline.add(plan)
+    if plan.text_at > plan.at:
+        run_id = str(flow_run.get_id())
+        early = await wait(request, attempt, timeline, run_id=run_id, until=plan.text_at, what=Wait.text_window)
+        if early.decision is not Decision.no_reply:  # she answered the email meanwhile
+            return early
+    text = send_sms.with_options(refresh_cache=_again(request, attempt, Contact.sms))
+    timeline.add(await text(request.key("sms", attempt=attempt), to=candidate.phone, body=render("sms", ctx)))
+    return None
 
 
 async def _tag(run_id: str, round_id: str, candidate_id: str, *, phone: str) -> None:

@@ -3,8 +3,8 @@
 Arming it creates a scheduled run of the ``reply-deadline`` deployment (idempotency key per
 candidate, attempt and owning run), so nothing is held while we wait and a crash or a replay
 never arms two. When it fires it resumes the run only if that run still waits on the same
-wait (its pause key: ``Wait.reply.pause_key(n)``, or ``Wait.call_window``'s when the call must
-wait for her hours): a late timer
+wait (its pause key: ``Wait.reply.pause_key(n)``, or a wait for her hours, ``Wait.call_window``
+or ``Wait.text_window``): a late timer
 after a reply is a no-op. A fresh run that takes over from a crashed one arms its own timer.
 """
 
@@ -36,7 +36,8 @@ class DeadlineRequest(BaseModel):
     @classmethod
     def _one_of_our_waits(cls, value: str) -> str:
         if Wait.of(value) is None:
-            raise ValueError(f"{value!r} is not a wait of a candidate run (reply-<n> or call-window-<n>)")
+            kinds = ", ".join(f"{w.value}-<n>" for w in Wait)
+            raise ValueError(f"{value!r} is not a wait of a candidate run ({kinds})")
         return value
 
     @property
@@ -59,7 +60,7 @@ async def reply_deadline(request: DeadlineRequest) -> str:
         UUID(request.flow_run_id),
         run_input={"decision": Decision.no_reply.value, "channel": ReplyChannel.deadline.value},
     )
-    ended = "her call time has come" if request.wait is Wait.call_window else "no reply"
+    ended = request.wait.opened
     logger.info("%s: %s (%s): resumed her run", request.candidate_id, ended, request.pause_key)
     return "resumed"
 

@@ -78,6 +78,7 @@ class Wait(StrEnum):
 
     reply = "reply"  # her answer to an attempt, or the reply window's end
     call_window = "call-window"  # her next call time, or an earlier answer
+    text_window = "text-window"  # her waking hours for a text, or an earlier answer
 
     def pause_key(self, attempt: int) -> str:
         return f"{self.value}-{attempt}"
@@ -93,6 +94,13 @@ class Wait(StrEnum):
     @property
     def recorded_step(self) -> str:
         return "reply" if self is Wait.reply else f"{self.value}-reply"
+
+    @property
+    def opened(self) -> str:
+        """What a wait for her hours means when it ends without an answer."""
+        return {Wait.call_window: "her call time has come: calling", Wait.text_window: "her morning: texting"}.get(
+            self, "no reply"
+        )
 
     @classmethod
     def of(cls, pause_key: str | None) -> Wait | None:
@@ -152,6 +160,13 @@ class RecordedReply(Done):
 
 
 class CallPlan(Done):
-    """When an attempt's call may go out (None: her call times are over), decided once."""
+    """When an attempt's call may go out (None: no call, her call times are over or she did not
+    agree to automated voice), decided once."""
 
     call_at: datetime | None
+
+
+class TextPlan(Done):
+    """When an attempt's text may go out: now, or her next morning (quiet hours), decided once."""
+
+    text_at: datetime

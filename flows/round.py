@@ -10,9 +10,12 @@ Publishes the round's dashboard (``flows/ops/dashboard.py``) with a row per cand
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from prefect import flow, get_run_logger
 from pydantic import BaseModel, Field
 
+from config.checks import round_warnings
 from config.loading import load_round
 from config.round import Candidate, RoundDetails
 from flows.deployments import start_callback
@@ -39,6 +42,8 @@ class RoundRequest(BaseModel):
 async def hiring_round(request: RoundRequest) -> list[StartedRun]:
     logger = get_run_logger()
     round_ = load_round(request.round_file)  # a bad file fails here, before anyone is called
+    for warning in round_warnings(round_, now=datetime.now(timezone.utc)):
+        logger.warning("%s: %s", request.round_file, warning)
     details = round_.details
     shortlisted = [c for c in round_.candidates if c.waitlist_rank is None]
     waitlist = sorted((c for c in round_.candidates if c.waitlist_rank is not None), key=lambda c: c.waitlist_rank or 0)
@@ -61,7 +66,13 @@ async def hiring_round(request: RoundRequest) -> list[StartedRun]:
             )
         )
     logger.info("Round %s: %d candidate runs, %d waitlisted", round_.id, len(started), len(waitlist))
-    known = {row.candidate_id for row in await read_rows(round_.id)}  # rows her own run keeps up to date
+    await _first_rows(details, shortlisted, planned)
+    return started
+
+
+async def _first_rows(details: RoundDetails, shortlisted: list[Candidate], planned: dict[str, Slot]) -> None:
+    """A "started" row on the round's table for each candidate her own run has not written yet."""
+    known = {row.candidate_id for row in await read_rows(details.id)}  # rows her own run keeps up to date
     fresh = [
         Row(
             candidate_id=c.id,
@@ -74,4 +85,3 @@ async def hiring_round(request: RoundRequest) -> list[StartedRun]:
         if c.id not in known
     ]
     await publish(details, *fresh)
-    return started

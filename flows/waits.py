@@ -64,15 +64,15 @@ async def wait(
 
 
 def _waiting_line(what: Wait, attempt: int) -> str:
-    waiting = "a reply to attempt" if what is Wait.reply else "her call window for attempt"
-    return f"waiting for {waiting} {attempt}"
+    waiting = {Wait.reply: "a reply to", Wait.call_window: "her call window for", Wait.text_window: "her morning for"}
+    return f"waiting for {waiting[what]} attempt {attempt}"
 
 
 def _next_action(request: CallbackRequest, what: Wait, attempt: int, due: datetime) -> str:
-    if what is Wait.call_window:
-        then = "call her"
-    else:
+    if what is Wait.reply:
         then = "no reply: next attempt" if attempt < request.round.cadence.attempts else "no reply: release"
+    else:
+        then = "call her" if what is Wait.call_window else "text her"
     return f"{then} at {due:%d %b %H:%M:%S} UTC"
 
 
@@ -84,8 +84,9 @@ async def record_reply(key: EffectKey, *, reply: Reply, run_id: str) -> Recorded
         stored = await inbox(UUID(run_id))
         reply = stored[0] if stored else reply
     if reply.decision is Decision.no_reply:
-        if key.step == Wait.call_window.recorded_step:
-            line = done(key, "her call time has come: calling")
+        hours = next((w for w in Wait if w is not Wait.reply and key.step == w.recorded_step), None)
+        if hours is not None:
+            line = done(key, hours.opened)
         else:
             line = done(key, f"no reply by the deadline ({reply.channel.value})", event="no-reply")
     else:

@@ -46,8 +46,22 @@ def awake_zone(now: datetime | None = None) -> str:
     return min(_ZONES, key=lambda zone: abs(now.astimezone(ZoneInfo(zone)).hour + 0.5 - 13))
 
 
+_WORLD = (
+    *("Pacific/Honolulu", "America/Los_Angeles", "America/Chicago", "America/Sao_Paulo", "Atlantic/Azores"),
+    *("Europe/Berlin", "Asia/Dubai", "Asia/Dhaka", "Asia/Shanghai", "Australia/Brisbane", "Pacific/Noumea"),
+)
+
+
+def asleep_zone(now: datetime | None = None) -> str:
+    """A time zone where it is the middle of the night now (some zone always is), for the texts
+    that must wait for her morning."""
+    now = now or datetime.now(timezone.utc)
+    return min(_WORLD, key=lambda zone: abs(now.astimezone(ZoneInfo(zone)).hour + 0.5 - 3))
+
+
 def interview_day(day: int) -> date:
-    """Day ``day`` of the (moved) example plan, counted as in December 2026: 7 is its Monday."""
+    """Day ``day`` of the (moved) example plan, counted as in December 2026: 7 is its Monday, 12
+    and 13 a weekend (the office is closed), 25 the last Friday of a test round."""
     return FIRST_DAY + timedelta(days=day - FIRST_DAY.day, weeks=WEEKS)
 
 
@@ -73,6 +87,8 @@ def round_data(round_id: str, candidates: list[dict[str, Any]]) -> dict[str, Any
     data: dict[str, Any] = rebased(example_data(), WEEKS)
     data["id"] = round_id
     data["candidates"] = candidates
+    # three working weeks (the example has two): a test round may give each candidate her own day
+    data["plan"]["dates"]["end"] = str(interview_day(25))
     # every test round gets calendars of its own so rounds never compete for a day
     data["staff"] = [{**s, "id": f"{s['id']}-{round_id}"} for s in data["staff"]]
     data["plan"]["panel"] = [f"{p}-{round_id}" for p in data["plan"]["panel"]]

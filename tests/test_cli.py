@@ -44,8 +44,10 @@ def test_dry_run_renders_every_message_of_every_candidate(tmp_path: Path, capsys
         files = sorted(p.name for p in (out / person["id"]).iterdir())
         steps = {name.split("-", 1)[1].rsplit(".", 1)[0] for name in files}
         for attempt in (1, 2):
-            assert {f"{attempt}.call", f"{attempt}.email"} <= steps
-            assert (f"{attempt}.voicemail" in steps) == person["consent"]["automated_voice"]
+            assert f"{attempt}.email" in steps
+            voice = person["consent"]["automated_voice"]  # no automated call nor voicemail without it
+            assert (f"{attempt}.call" in steps) == (f"{attempt}.voicemail" in steps) == voice
+            assert (f"{attempt}.no-call" in steps) == (not voice)
             assert (f"{attempt}.sms" in steps) == person["consent"]["sms"]
         panel = {f"confirmed.briefing-{p}" for p in data["plan"]["panel"]}
         assert panel | {"confirmed.confirmation", "confirmed.catering-order", "released.release-notice"} <= steps

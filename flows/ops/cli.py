@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from config.checks import round_warnings
 from config.errors import RoundFileError
 from config.loading import load_round
 from config.round import HiringRound
@@ -32,7 +34,17 @@ def validate(path: str) -> int:
     shortlisted = sum(1 for c in round_.candidates if c.waitlist_rank is None)
     waitlisted = len(round_.candidates) - shortlisted
     _out(f"{path}: round {round_.id} is valid: {shortlisted} candidates to call, {waitlisted} waitlisted")
+    _warn(round_)
     return 0
+
+
+def _warn(round_: HiringRound) -> list[str]:
+    """Print what the coordinator should read before the round runs (exit code stays 0)."""
+    warnings = round_warnings(round_, now=datetime.now(timezone.utc))
+    if warnings:
+        _out(f"{len(warnings)} warning(s): the round runs, but read these first")
+        _out("\n".join(f"  - {line}" for line in warnings))
+    return warnings
 
 
 def _busy(round_: HiringRound, *, read_calendars: bool) -> dict[str, Intervals]:
@@ -68,10 +80,13 @@ def dry_run(path: str, *, out: Path | None, read_calendars: bool) -> int:
     folder = out or Path(f"dry-run-{round_.id}")
     against = "the calendars' busy times (read only)" if read_calendars else "empty calendars (--calendars reads them)"
     _out(f"Dry run of round {round_.id}: nothing sent, nothing booked; slots planned against {against}.")
+    outside = {line.split(".", 1)[0] for line in _warn(round_) if "never hold a whole interview" in line}
     for preview in previews:
         count = _write(folder / preview.candidate_id, preview)
         if preview.slot is None:
-            slot = "NO SLOT fits her free times: the recruiter would be told"
+            index = next(i for i, c in enumerate(round_.candidates) if c.id == preview.candidate_id)
+            why = "her free times never meet the office hours" if f"candidates[{index}]" in outside else "all taken"
+            slot = f"NO SLOT fits her free times ({why}): the recruiter would be told"
         else:
             when = clock.short(preview.slot.start, round_.venue_zone, preview.time_zone)
             slot = f"{when}, room {preview.slot.room_id}"

@@ -25,7 +25,7 @@ from flows.models import Slot
 from flows.planning.slots import Intervals, plan_round
 from tasks.mail import Email, Invite
 
-Channel = Literal["call", "voicemail", "sms", "email"]
+Channel = Literal["call", "voicemail", "sms", "email", "note"]  # a note: what is not sent, and why
 
 
 class Rendered(BaseModel):
@@ -68,11 +68,14 @@ def _attempts(round_: RoundDetails, candidate: Candidate, slot: Slot) -> list[Re
     lines: list[Rendered] = []
     for attempt in range(1, round_.cadence.attempts + 1):
         ctx = context(round_, candidate, slot, attempt=attempt)
-        script = render("call_script", ctx)
-        lines.append(Rendered(step=f"{attempt}.call", channel="call", to=candidate.phone, body=script))
         if candidate.consent.automated_voice:
+            script = render("call_script", ctx)
+            lines.append(Rendered(step=f"{attempt}.call", channel="call", to=candidate.phone, body=script))
             spoken = render("voicemail", ctx)
             lines.append(Rendered(step=f"{attempt}.voicemail", channel="voicemail", to=candidate.phone, body=spoken))
+        else:
+            why = "No automated call or voicemail: she has not agreed to a recorded voice; email and text instead."
+            lines.append(Rendered(step=f"{attempt}.no-call", channel="note", to=candidate.phone, body=why))
         kind = "invitation" if attempt == 1 else "retry"
         lines.append(_email(f"{attempt}.email", render_email(kind, ctx, to=candidate.email, to_name=candidate.name)))
         if candidate.consent.sms:

@@ -1,4 +1,6 @@
-"""When we may ring her: inside the free times she gave, and never outside 08:00-21:00 her time.
+"""When we may ring or text her: a call inside the free times she gave, and either never outside
+her waking hours (``earliest`` to ``latest`` on her clock; the settings say which, 08:00 to 21:00
+by default).
 
 Pure: the caller passes ``now``. Wall-clock bounds are built per local day with ``zoneinfo``, so a
 DST change moves them with her clocks (08:00 is 07:00 UTC in London's summer, 08:00 in winter).
@@ -12,16 +14,13 @@ from zoneinfo import ZoneInfo
 
 from config.round import Interval
 
-EARLIEST = time(8, 0)
-LATEST = time(21, 0)
-
 
 def _local(day: datetime, at: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day.date(), at, tzinfo=zone)
 
 
 def next_call_time(
-    now: datetime, windows: Iterable[Interval], zone_name: str, *, earliest: time = EARLIEST, latest: time = LATEST
+    now: datetime, windows: Iterable[Interval], zone_name: str, *, earliest: time, latest: time
 ) -> datetime | None:
     """The first moment at or after ``now`` that is inside one of ``windows`` and inside her
     waking hours; None when every window has passed."""
@@ -38,3 +37,11 @@ def next_call_time(
             else:
                 return moment.astimezone(now.tzinfo)
     return None
+
+
+def next_waking_time(now: datetime, zone_name: str, *, earliest: time, latest: time) -> datetime:
+    """``now`` if it is inside her waking hours, else the start of her next morning."""
+    always = Interval(start=now, end=now + timedelta(days=2))
+    found = next_call_time(now, [always], zone_name, earliest=earliest, latest=latest)
+    assert found is not None  # a two-day window always holds a waking hour
+    return found

@@ -14,7 +14,7 @@ from prefect.flow_runs import aresume_flow_run
 from flows.models import CallbackResult, Decision, Reply, ReplyChannel
 from flows.replies import deliver_reply, waits_for_reply
 from sandbox.harness import Harness
-from sandbox.rounds import candidate, round_data
+from sandbox.rounds import asleep_zone, candidate, round_data
 
 ROUND = "paths"
 CALLS = {
@@ -30,6 +30,7 @@ CALLS = {
     "jan": ["answer-confirm"],  # free for calls only from tomorrow 10:00: the run waits for it
     "kim": [],  # her call times are over: email only
     "lea": ["invalid-number"],  # Twilio refuses her number: email only, and no SMS
+    "mia": [],  # no consent to a recorded voice: no call; it is night where she lives: texts wait for morning
 }
 LATER = {
     "cat": Reply(decision=Decision.confirm, channel=ReplyChannel.link),
@@ -87,8 +88,9 @@ def play_paths(harness: Harness) -> dict[str, CallbackResult]:
             time_zone="Europe/London",
             call_times=[{"start": f"{TOMORROW}T10:00", "end": f"{TOMORROW}T12:00"}],
         ),
-        candidate("kim", day=12, sms=True, call_times=[{"start": f"{LAST_WEEK}T10:00", "end": f"{LAST_WEEK}T12:00"}]),
-        candidate("lea", day=13, sms=True),
+        candidate("kim", day=22, sms=True, call_times=[{"start": f"{LAST_WEEK}T10:00", "end": f"{LAST_WEEK}T12:00"}]),
+        candidate("lea", day=23, sms=True),
+        candidate("mia", day=24, voice=False, sms=True, time_zone=asleep_zone()),
     ]
     round_ = harness.round(round_data(ROUND, people), CALLS)
 

@@ -60,12 +60,12 @@ def test_voicemail_then_confirms_by_link(outcomes: dict[str, CallbackResult], ha
     assert received(harness, "cat") == ["1.call", "1.voicemail", "1.email", "1.sms"]
 
 
-def test_silent_twice_is_released_without_voicemail_when_not_consented(
-    outcomes: dict[str, CallbackResult], harness: Harness
-) -> None:
+def test_no_automated_call_nor_voicemail_without_consent(outcomes: dict[str, CallbackResult], harness: Harness) -> None:
     for cid in ("dan", "eve"):
         assert (outcomes[cid].outcome, outcomes[cid].attempts) == (Outcome.released, 2)
-        assert received(harness, cid) == ["1.call", "1.email", "2.call", "2.email"]
+        assert received(harness, cid) == ["1.email", "2.email"]  # the sandbox would have answered a call
+        plans = [line.detail for line in outcomes[cid].timeline if line.step == "plan-call"]
+        assert plans and all("not agreed to a recorded voice" in detail for detail in plans)
         assert "0.release-notice" in harness.steps(ROUND, cid)
         assert any(line.step == "reply" and "no reply" in line.detail for line in outcomes[cid].timeline)
 
@@ -102,6 +102,19 @@ def test_waits_durably_for_her_call_time(outcomes: dict[str, CallbackResult], ha
     assert steps.index(window.recorded_step) < steps.index("call")
     plan = next(line for line in jan.timeline if line.step == "plan-call")
     assert f"call at {TOMORROW:%Y-%m-%d} 10:00Z" in plan.detail  # London is on UTC in winter
+
+
+def test_a_text_at_night_waits_for_her_morning(outcomes: dict[str, CallbackResult], harness: Harness) -> None:
+    mia = outcomes["mia"]
+    assert (mia.outcome, mia.attempts) == (Outcome.released, 2)
+    assert received(harness, "mia") == ["1.email", "1.sms", "2.email", "2.sms"]
+    lines = [line for line in mia.timeline if line.attempt == 1]
+    steps = [line.step for line in lines]
+    window = Wait.text_window
+    assert steps.index("email") < steps.index("plan-text") < steps.index(window.timer_step)
+    assert steps.index(window.timer_step) < steps.index(window.recorded_step) < steps.index("sms")
+    plan = next(line for line in lines if line.step == "plan-text")
+    assert "quiet hours on her clock" in plan.detail
 
 
 def test_no_call_once_her_call_times_are_over(outcomes: dict[str, CallbackResult], harness: Harness) -> None:
