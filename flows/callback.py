@@ -19,6 +19,7 @@ from prefect import flow, get_client, get_run_logger
 from prefect.runtime import flow_run
 from pydantic import BaseModel
 
+from flows.corrections import corrected
 from flows.decisions import decision_on_call, leaves_voicemail, outcome_of
 from flows.deployments import candidate_tag, phone_tag, round_tag
 from flows.logistics import arrange_logistics
@@ -75,6 +76,10 @@ async def candidate_callback(request: CallbackRequest) -> CallbackResult:
     attempt = 0
     while attempt < round_.cadence.attempts and (reply is None or reply.decision is Decision.no_reply):
         attempt += 1
+        request, change = await corrected(request, run_id=run_id, attempt=attempt)
+        if change is not None:
+            timeline.add(change)
+            await _tag(run_id, round_.id, candidate.id, phone=request.candidate.phone)  # texts from her new number
         reply = await reach_out(request, booking.slot, attempt, timeline)
         if reply is None:
             reply = await wait_for_reply(request, attempt, timeline, run_id=run_id)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from config.checks import round_warnings
 from config.loading import load_round
 from config.round import Candidate, RoundDetails
+from flows.corrections import share_correction
 from flows.deployments import start_callback
 from flows.models import CallbackRequest, Slot, StartedRun
 from flows.ops.dashboard import Row, publish, read_rows
@@ -54,6 +55,8 @@ async def hiring_round(request: RoundRequest) -> list[StartedRun]:
             round=details, candidate=candidate, proposed=planned.get(candidate.id), waitlist=waitlist
         )
         run = await start_callback(callback)
+        if await share_correction(run, candidate):
+            logger.info("%s: corrected phone or email handed to her run %s", candidate.id, run.name)
         state = run.state.name if run.state else "unknown"
         slot = planned.get(candidate.id)
         started.append(

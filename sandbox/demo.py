@@ -20,12 +20,12 @@ from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import yaml
 
 from config.loading import load_round
 from config.round import Candidate, HiringRound
+from flows.messages import clock
 from sandbox.peers import PROJECT_DIR
 from sandbox.stack import LocalStack
 
@@ -89,7 +89,7 @@ async def play_round(stack: LocalStack, round_file: Path, *, timeout: float) -> 
     for delivery in repliers.deliveries:
         if delivery.done() and delivery.exception() is not None:
             say(f"  a scripted reply was not delivered: {delivery.exception()}")
-    return [_row(status, round_.candidate(status.candidate_id)) for status in statuses]
+    return [_row(status, round_.candidate(status.candidate_id), venue=round_.venue_zone) for status in statuses]
 
 
 async def _until_decided(
@@ -113,8 +113,9 @@ async def _until_decided(
     raise TimeoutError(f"the round did not finish in {timeout:.0f} s")
 
 
-def _row(status: CandidateStatus, candidate: Candidate) -> list[str]:
-    """Her line of the demo's table: outcome, attempts, time to decision, slot on her clock."""
+def _row(status: CandidateStatus, candidate: Candidate, *, venue: str) -> list[str]:
+    """Her line of the demo's table: outcome, attempts, time to decision, slot on the venue's
+    clock with hers beside it."""
     result = status.result
     if result is None:
         return [candidate.name, status.state, "-", "-", "-"]
@@ -122,8 +123,7 @@ def _row(status: CandidateStatus, candidate: Candidate) -> list[str]:
     took = f"{(result.decided_at - first).total_seconds():.0f} s" if result.decided_at and first else "-"
     slot = "-"
     if result.slot:
-        local = result.slot.start.astimezone(ZoneInfo(candidate.time_zone))
-        slot = f"{local:%a %d %b %H:%M} {candidate.time_zone.split('/')[-1]}, {result.slot.room_id}"
+        slot = f"{clock.short(result.slot.start, venue, candidate.time_zone)}, {result.slot.room_id}"
     return [candidate.name, result.outcome.value, str(result.attempts), took, slot]
 
 

@@ -13,11 +13,11 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import arun_deployment
 
 from config.errors import NoWaitingRunError
-from flows.models import Decision, Outcome, Reply, ReplyChannel
+from flows.models import CallbackResult, Decision, Outcome, Reply, ReplyChannel
 from flows.ops.status import callback_runs
 from flows.replies import deliver_reply
 from sandbox.harness import Harness
-from sandbox.rounds import candidate, round_data, write_round
+from sandbox.rounds import candidate, next_phone, round_data, write_round
 
 pytestmark = pytest.mark.stack
 
@@ -47,6 +47,34 @@ def test_running_a_round_twice_starts_each_candidate_once(harness: Harness, tmp_
     assert {str(r.id) for r in runs} == {s.flow_run_id for s in first}
     calls = sorted(e.key for e in harness.ledger.effects(round_id="twice") if e.channel == "call")
     assert calls == ["twice.ivy.1.call", "twice.jon.1.call"]
+
+
+def test_a_corrected_phone_and_email_reach_her_next_attempt_and_nothing_is_sent_twice(
+    harness: Harness, tmp_path: Path
+) -> None:
+    data = round_data("fix", [candidate("kit", day=9)])
+    data["cadence"]["reply_window"] = "PT96H"  # 32 s here: time to correct the file while she waits
+    harness.round(data, {"kit": ["no-answer", "no-answer"]})
+    new_phone = next_phone()
+    harness.script(new_phone, ["no-answer"])
+    path = write_round(tmp_path, data)
+
+    async def play() -> CallbackResult:
+        await run_round(path)
+        run_id = await harness.waiting("fix", "kit")
+        data["candidates"][0] |= {"phone": new_phone, "email": "kit.new@mail.example"}
+        write_round(tmp_path, data)
+        await run_round(path)  # the round run again: her run is found, not started again
+        await harness.wait([run_id], timeout=240)
+        return await harness.result(run_id)
+
+    result = asyncio.run(play())
+    sent = harness.effects("fix", "kit")
+    to = {(e.attempt, e.channel): e.recipient for e in sent if e.attempt}
+    assert to[(1, "email")] == "kit@mail.example" and to[(2, "email")] == "kit.new@mail.example"
+    assert to[(1, "call")] != new_phone and to[(2, "call")] == new_phone
+    assert all(e.tries == 1 for e in sent) and len({e.key for e in sent}) == len(sent)
+    assert any("contact details corrected in the round file" in line.detail for line in result.timeline)
 
 
 def test_a_late_reply_after_release_changes_nothing(harness: Harness) -> None:
