@@ -77,6 +77,24 @@ def test_a_corrected_phone_and_email_reach_her_next_attempt_and_nothing_is_sent_
     assert any("contact details corrected in the round file" in line.detail for line in result.timeline)
 
 
+def test_a_provisional_catering_notice_before_the_call_is_cancelled_when_she_declines(harness: Harness) -> None:
+    data = round_data("lunch", [candidate("liv", day=10)])
+    data["catering"]["when"] = "before_call"
+    round_ = harness.round(data, {"liv": ["answer-decline"]})
+
+    async def play() -> CallbackResult:
+        run_id = await harness.start(round_, "liv")
+        await harness.wait([run_id], timeout=240)
+        return await harness.result(run_id)
+
+    assert asyncio.run(play()).outcome is Outcome.declined
+    steps = harness.steps("lunch", "liv")
+    assert steps.index("0.catering-notice") < steps.index("1.call") < steps.index("0.catering-cancel")
+    assert "0.catering-order" not in steps
+    notice = next(e for e in harness.effects("lunch", "liv") if e.key.endswith(".catering-notice"))
+    assert notice.recipient == "facilities@northwind.example"
+
+
 def test_a_late_reply_after_release_changes_nothing(harness: Harness) -> None:
     before = harness.ledger.effects(round_id="twice", candidate_id="jon")
     assert before, "needs the round above"
