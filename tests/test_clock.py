@@ -48,6 +48,7 @@ def test_both_clocks_hold_across_a_daylight_saving_change_in_only_one_zone(day: 
     event: Any = Calendar.from_ical(ics).walk("VEVENT")[0]
     assert event["dtstart"].params["TZID"] == "Europe/London"  # the venue's clock
     assert event["dtstart"].dt.replace(tzinfo=None) == day.replace(hour=9)
+    assert f"at 09:00 London time ({hers} in New York)" in str(event["description"])
 
 
 def test_a_video_call_puts_her_clock_first_and_the_organisers_beside() -> None:

@@ -10,6 +10,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from config.round import Candidate, InterviewFormat, RoundDetails
+
+
+def clocks_for(round_: RoundDetails, candidate: Candidate) -> tuple[str, str]:
+    """(first, beside): the venue's clock first for an on-site interview, hers for a video call."""
+    if round_.plan.format is InterviewFormat.video:
+        return candidate.time_zone, round_.venue_zone
+    return round_.venue_zone, candidate.time_zone
+
 
 def place_name(zone: str) -> str:
     """The zone as a listener says it: ``America/New_York`` -> ``New York``."""

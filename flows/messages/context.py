@@ -103,13 +103,6 @@ def span(value: timedelta) -> str:
     return " ".join(p for p in (f"{hours} h" if hours else "", f"{minutes} min" if minutes else "") if p) or "0 min"
 
 
-def _clocks(round_: RoundDetails, candidate: Candidate) -> tuple[str, str]:
-    """(first, beside): the venue's clock first for an on-site interview, hers for a video call."""
-    if round_.plan.format is InterviewFormat.video:
-        return candidate.time_zone, round_.venue_zone
-    return round_.venue_zone, candidate.time_zone
-
-
 def _schedule(round_: RoundDetails, start: datetime, first: str, other: str | None = None) -> list[ScheduleRow]:
     """The day's activities with their start times on the reader's clock (the other beside)."""
     rows, at = [], start
@@ -177,7 +170,7 @@ def context(
 ) -> MessageContext:
     plan, recruiter = round_.plan, round_.organisation.recruiter
     confirm, decline, ask = _links(round_, candidate, slot, attempt)
-    first, other = _clocks(round_, candidate)
+    first, other = clock.clocks_for(round_, candidate)
     place, address, directions = _where(round_)
     callback = get_settings().twilio_from_number or recruiter.phone or ""  # her call back reaches our number
     return MessageContext(

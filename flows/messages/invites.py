@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from config.round import Candidate, InterviewFormat, RoundDetails
+from flows.messages import clock
 from flows.models import Slot
 
 
@@ -29,9 +30,10 @@ def _address(name: str, email: str, **params: str) -> vCalAddress:
     return address
 
 
-def _description(round_: RoundDetails, candidate: Candidate) -> str:
+def _description(round_: RoundDetails, candidate: Candidate, slot: Slot) -> str:
     plan = round_.plan
-    lines = [plan.what_to_expect] if plan.what_to_expect else []
+    lines = [f"When: {clock.written(slot.start, *clock.clocks_for(round_, candidate))}"]
+    lines += [plan.what_to_expect] if plan.what_to_expect else []
     lines += [f"- {a.name} ({int(a.duration.total_seconds() // 60)} min)" for a in plan.activities]
     people = ", ".join(
         f"{m.name} ({m.role})" if m.role else m.name for m in (round_.staff_member(p) for p in plan.panel)
@@ -74,7 +76,7 @@ def interview_invite(
     event.add("dtend", slot.end.astimezone(zone))
     event.add("summary", f"{round_.plan.title}, {round_.organisation.name}")
     event.add("location", _location(round_))
-    event.add("description", _description(round_, candidate))
+    event.add("description", _description(round_, candidate, slot))
     event.add("sequence", 0 if method == "REQUEST" else 1)  # a cancel must outrank the request it cancels
     event.add("status", "CONFIRMED" if method == "REQUEST" else "CANCELLED")
     recruiter = round_.organisation.recruiter
