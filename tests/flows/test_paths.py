@@ -201,7 +201,8 @@ def test_round_dashboard_and_response_analytics(outcomes: dict[str, CallbackResu
     fay = next(row for row in rows if row["candidate"].startswith("Fay"))
     assert fay["attempt"] == 2 and fay["room"] != "-" and fay["next action"] == "none"
     markdown = str(latest[f"round-{ROUND}-responses"])
-    # 12 decided: first attempt ann gus jan kim lea; after voicemail cat ida; after retry fay; released ben dan eve hal
-    for share in ("| confirmed on the first attempt | 42% (5) |", "| confirmed after a voicemail | 17% (2) |"):
+    # 13 decided: first attempt ann gus jan kim lea; after voicemail cat ida; after retry fay;
+    # released ben dan eve hal mia
+    for share in ("| confirmed on the first attempt | 38% (5) |", "| confirmed after a voicemail | 15% (2) |"):
         assert share in markdown
-    assert "| confirmed after a retry | 8% (1) |" in markdown and "| released | 33% (4) |" in markdown
+    assert "| confirmed after a retry | 8% (1) |" in markdown and "| released | 38% (5) |" in markdown
