@@ -7,6 +7,7 @@ connection at all (the mail server, Twilio and the calendars stay untouched).
 from __future__ import annotations
 
 import socket
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +92,8 @@ def test_a_bad_round_file_is_refused_before_anything_is_rendered(
     assert "schedule.cron" in error and "'every monday' is not a cron line" in error
     assert not out.exists()
     assert main(["round", "validate", str(write(tmp_path, data))]) == 1
+
+
+def test_the_secondround_command_runs_this_cli() -> None:
+    (script,) = entry_points(group="console_scripts", name="secondround")
+    assert script.load() is main
