@@ -40,8 +40,27 @@ class Reply(RunInput):
     preferred_time: str = Field(
         default="", max_length=500, description="Times that would suit her instead (with another_time)"
     )
-    enthusiasm: int | None = Field(default=None, ge=1, le=5, description="Recruiter's impression, 1 to 5")
+    enthusiasm: int | None = Field(
+        default=None, ge=1, le=5, description="Her enthusiasm as the recruiter heard it, 1 to 5"
+    )
+    professionalism: int | None = Field(
+        default=None, ge=1, le=5, description="Her professionalism as the recruiter heard it, 1 to 5"
+    )
+    questions: str = Field(default="", max_length=2000, description="The questions she asked, and the answers given")
+    for_panel: str = Field(
+        default="", max_length=1000, description="Anything the panel should know (access needs, dietary)"
+    )
     notes: str = Field(default="", max_length=2000, description="Anything the recruiter wants on record")
+
+    def impressions(self) -> str:
+        """The recruiter's impressions in one line, for her timeline ("" when none were given)."""
+        parts = [f"{name} {value}/5" for name, value in self._scores() if value is not None]
+        parts += [f"she asked: {self.questions}"] if self.questions else []
+        parts += [f"for the panel: {self.for_panel}"] if self.for_panel else []
+        return "; ".join(parts)
+
+    def _scores(self) -> list[tuple[str, int | None]]:
+        return [("enthusiasm", self.enthusiasm), ("professionalism", self.professionalism)]
 
 
 class Outcome(StrEnum):

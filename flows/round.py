@@ -21,7 +21,8 @@ from config.round import Candidate, RoundDetails
 from flows.corrections import share_correction
 from flows.deployments import start_callback
 from flows.models import CallbackRequest, Slot, StartedRun
-from flows.ops.dashboard import Row, publish, read_rows
+from flows.ops.dashboard import publish, read_rows
+from flows.ops.rows import Row
 from flows.planning.slots import plan_round, round_calendars, search_window
 from tasks.calendars import calendar_urls, find_busy
 

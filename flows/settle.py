@@ -5,6 +5,7 @@ everyone told). Events: ``secondround.candidate.confirmed`` or ``.released``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 from typing import Literal
 
@@ -41,7 +42,7 @@ async def settle(
     attempts: int,
 ) -> CallbackResult:
     if outcome is Outcome.confirmed:
-        timeline.add(*await _confirm(request, booking))
+        timeline.add(*await _confirm(request, booking, reply))
     else:
         cancels = any(line.step == "confirmation" for line in timeline.lines)  # an invite is in her calendar
         wish = reply.preferred_time if reply is not None else ""
@@ -63,10 +64,11 @@ async def settle(
     )
 
 
-async def _confirm(request: CallbackRequest, booking: Booking) -> list[Done]:
+async def _confirm(request: CallbackRequest, booking: Booking, reply: Reply | None) -> list[Done]:
     assert booking.slot is not None
     round_, candidate = request.round, request.candidate
     ctx = context(round_, candidate, booking.slot)
+    told = dataclasses.replace(ctx, her_questions=reply.questions, for_panel=reply.for_panel) if reply else ctx
     invite = Invite(ics=_invite(request, booking.slot, "REQUEST"), method="REQUEST")
     message = render_email("confirmation", ctx, to=candidate.email, to_name=candidate.name, invite=invite)
     sends = [
@@ -74,7 +76,7 @@ async def _confirm(request: CallbackRequest, booking: Booking) -> list[Done]:
         arrange_catering(request, booking.slot, kind=CateringMessage.order),
     ]
     for staff_id in round_.plan.panel:
-        message = staff_email("staff_briefing", ctx, round_.staff_member(staff_id))
+        message = staff_email("staff_briefing", told, round_.staff_member(staff_id))
         sends.append(send_email(request.key(f"briefing-{staff_id}"), message, to_candidate=False))
     summary = f"{round_.plan.title}: {candidate.name}"
     about = f"{candidate.name} ({candidate.email}, {candidate.phone}); {ctx.staff_when}"

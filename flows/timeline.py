@@ -14,7 +14,8 @@ from prefect.exceptions import PrefectException
 
 from config.round import Candidate, RoundDetails
 from flows.models import Slot
-from flows.ops.dashboard import publish, row_of
+from flows.ops.dashboard import publish
+from flows.ops.rows import row_of
 from tasks.effects import Done
 
 

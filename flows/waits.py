@@ -90,13 +90,17 @@ async def record_reply(key: EffectKey, *, reply: Reply, run_id: str) -> Recorded
         else:
             line = done(key, f"no reply by the deadline ({reply.channel.value})", event="no-reply")
     else:
-        note = f"; notes: {reply.notes}" if reply.notes else ""
+        said = "".join(
+            f"; {part}" for part in (reply.impressions(), f"notes: {reply.notes}" if reply.notes else "") if part
+        )
         line = done(
             key,
-            f"replied {reply.decision.value} by {reply.channel.value}{note}",
+            f"replied {reply.decision.value} by {reply.channel.value}{said}",
             event="replied",
             decision=reply.decision.value,
             channel=reply.channel.value,
             enthusiasm=reply.enthusiasm,
+            professionalism=reply.professionalism,
+            asked_questions=bool(reply.questions),
         )
     return RecordedReply(**line.model_dump(), reply=reply)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from config.round import HiringRound
-from flows.models import Slot
-from flows.ops.dashboard import Row, responses, row_of, table
+from flows.models import Decision, RecordedReply, Reply, ReplyChannel, Slot
+from flows.ops.rows import Row, responses, row_of, table
 from sandbox.rounds import example_data
 from tasks.effects import Done
 
@@ -43,6 +44,8 @@ def test_a_row_from_her_timeline() -> None:
         "next action": "none",
         "slot": "Tue 08 Dec 09:00",
         "room": "fleet",
+        "enthusiasm": "-",
+        "professionalism": "-",
     }
 
 
@@ -83,5 +86,41 @@ def test_response_analytics() -> None:
         "released": "40% (2)",
         "time to reply, median": "20.0 min",
         "time to reply, slowest": "90.0 min",
+        "enthusiasm by outcome": "-",
+        "professionalism by outcome": "-",
+        "she asked questions, of the calls recorded": "-",
     }
     assert responses([])["released"] == "-"
+
+
+def test_the_recruiters_impressions_reach_her_row_the_table_and_the_analytics() -> None:
+    def heard(minutes: float, **impressions: Any) -> RecordedReply:
+        reply = Reply(decision=Decision.confirm, channel=ReplyChannel.recruiter, **impressions)
+        return RecordedReply(step="reply", attempt=1, at=T0 + timedelta(minutes=minutes), detail="replied", reply=reply)
+
+    no_reply = RecordedReply(
+        step="reply",
+        attempt=1,
+        at=T0 + timedelta(minutes=90),
+        detail="no reply",
+        reply=Reply(decision=Decision.no_reply),
+    )
+    talked = [
+        line("call", 1, 1),
+        heard(5, enthusiasm=5, professionalism=4, questions="Is there parking? Yes."),
+        no_reply,
+    ]
+    row = row_of(ROUND.candidates[0], talked, state="confirmed", slot=SLOT, next_action="none", outcome="confirmed")
+    assert (row.enthusiasm, row.professionalism, row.talked, row.asked) == (5, 4, True, True)
+    [shown] = table(ROUND, [row])
+    assert (shown["enthusiasm"], shown["professionalism"]) == ("5/5", "4/5")
+    quiet = heard(5, enthusiasm=2)
+    other = row_of(ROUND.candidates[1], [quiet], state="declined", slot=None, next_action="none", outcome="declined")
+    link = row_of(
+        ROUND.candidates[2], [line("reply", 1, 3, "replied")], state="x", slot=None, next_action="", outcome="confirmed"
+    )
+    analytics = responses([row, other, link])
+    assert analytics["enthusiasm by outcome"] == "confirmed: 5/5 x1; declined: 2/5 x1"
+    assert analytics["professionalism by outcome"] == "confirmed: 4/5 x1"
+    assert analytics["she asked questions, of the calls recorded"] == "50% (2 calls)"
+    assert talked[1].reply.impressions() == "enthusiasm 5/5; professionalism 4/5; she asked: Is there parking? Yes."  # type: ignore[attr-defined]

@@ -5,6 +5,7 @@ Pure: templates, icalendar and the email package; no Prefect, no server.
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 from dataclasses import fields
@@ -215,3 +216,14 @@ def test_every_template_reads_only_names_its_context_has(template: str) -> None:
     used = meta.find_undeclared_variables(ENVIRONMENT.parse(source))
     names = {f.name for f in fields(AlertContext if "recruiter_alert" in template else MessageContext)}
     assert used <= names | {"subject"}, used - names
+
+
+def test_the_panel_is_briefed_on_her_questions_and_what_to_know() -> None:
+    told = dataclasses.replace(
+        context(ROUND, ALICE, SLOT), her_questions="Is there parking? <Yes>", for_panel="Step-free access, please"
+    )
+    briefing = staff_email("staff_briefing", told, ROUND.staff[0])
+    assert "She asked on the call: Is there parking? <Yes>" in briefing.text
+    assert "Good to know: Step-free access, please" in briefing.text
+    assert "Is there parking? &lt;Yes&gt;" in briefing.html
+    assert "She asked" not in staff_email("staff_briefing", context(ROUND, ALICE, SLOT), ROUND.staff[0]).text

@@ -28,7 +28,10 @@ class RecordedAnswer(BaseModel):
     candidate_id: str = Field(pattern=ID, description="The candidate, as in the round file")
     decision: Decision = Field(description="What she decided")
     preferred_time: str = Field(default="", max_length=500, description="Times that suit her (another_time)")
-    enthusiasm: int | None = Field(default=None, ge=1, le=5, description="Your impression, 1 to 5")
+    enthusiasm: int | None = Field(default=None, ge=1, le=5, description="Her enthusiasm as you heard it, 1 to 5")
+    professionalism: int | None = Field(default=None, ge=1, le=5, description="Her professionalism, 1 to 5")
+    questions: str = Field(default="", max_length=2000, description="The questions she asked, and your answers")
+    for_panel: str = Field(default="", max_length=1000, description="Anything the panel should know")
     notes: str = Field(default="", max_length=2000, description="Anything to keep on record")
 
 
@@ -55,13 +58,7 @@ async def record(
     if answer.decision is Decision.no_reply:
         raise HTTPException(status_code=422, detail="'no_reply' is the deadline's to record, not a decision")
     inbox: Inbox = request.app.state.inbox
-    reply = Reply(
-        decision=answer.decision,
-        channel=ReplyChannel.recruiter,
-        preferred_time=answer.preferred_time,
-        enthusiasm=answer.enthusiasm,
-        notes=answer.notes,
-    )
+    reply = Reply(channel=ReplyChannel.recruiter, **answer.model_dump(exclude={"round_id", "candidate_id"}))
     key = f"recruiter:{idempotency_key or uuid4().hex}"
     stored = await inbox.add(key, answer.round_id, answer.candidate_id, reply)
     request.app.state.deliverer.wake.set()

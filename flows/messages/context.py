@@ -77,6 +77,8 @@ class MessageContext:
     headcount: int = 0
     dietary: str = ""
     meal_when: str = ""  # when the food is served, on the venue's clock
+    her_questions: str = ""  # the panel's briefing: what she asked the recruiter, and the answers
+    for_panel: str = ""  # what the recruiter says the panel should know (access needs, dietary)
 
     def values(self) -> dict[str, Any]:
         """The template's names, one level deep (rows and staff stay objects)."""

@@ -10,17 +10,15 @@ The artifacts are updated in place (one version each, not one per transition), a
 more than ``SMALL`` candidates is rebuilt at most every ``PERIOD``: rebuilding reads every row,
 so doing it on each of a 1,000-candidate round's transitions made the round quadratic. The
 stuck-candidates monitor rebuilds any round whose rows changed since (``refresh_all``), so the
-last transitions show up too. Rows and analytics are pure; publishing is the only I/O.
+last transitions show up too. Rows and analytics are pure (``flows.ops.rows``); publishing is the I/O.
 """
 
 from __future__ import annotations
 
 import json
-import statistics
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from prefect import get_client
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
@@ -30,78 +28,14 @@ from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCol
 from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError
 from pydantic import BaseModel
 
-from config.round import Candidate, RoundDetails
+from config.round import RoundDetails
 from flows.deployments import round_tag
-from flows.models import Slot
-from tasks.effects import Done
+from flows.ops.rows import Row, responses, table
 
-CONTACT = {"call", "voicemail", "email", "sms"}
 ROW_TAG = "secondround-row"
 BOARD_TAG = "secondround-dashboard"
 SMALL = 50
 PERIOD = timedelta(seconds=15)
-
-
-class Row(BaseModel):
-    candidate_id: str
-    name: str
-    state: str
-    attempt: int = 0
-    last_contact: datetime | None = None
-    next_action: str = ""
-    slot: Slot | None = None
-    outcome: str | None = None
-    first_contact: datetime | None = None
-    replied_at: datetime | None = None
-    voicemail: bool = False
-
-
-def row_of(
-    candidate: Candidate, lines: Sequence[Done], *, state: str, slot: Slot | None, next_action: str, outcome: str | None
-) -> Row:
-    """Her row from her timeline as it stands."""
-    contacts = sorted((line for line in lines if line.step in CONTACT and line.attempt > 0), key=lambda x: x.at)
-    replies = [line for line in lines if line.step == "reply" and line.detail.startswith("replied")]
-    return Row(
-        candidate_id=candidate.id,
-        name=candidate.name,
-        state=state,
-        attempt=max((line.attempt for line in lines), default=0),
-        last_contact=contacts[-1].at if contacts else None,
-        next_action=next_action,
-        slot=slot,
-        outcome=outcome,
-        first_contact=contacts[0].at if contacts else None,
-        replied_at=min((r.at for r in replies), default=None),
-        voicemail=any(line.step == "voicemail" and line.detail.startswith("voicemail left") for line in lines),
-    )
-
-
-def _minutes(seconds: float) -> str:
-    return f"{seconds / 60:.1f} min"
-
-
-def responses(rows: Sequence[Row]) -> dict[str, Any]:
-    """How the round's candidates answered, over those decided."""
-    decided = [r for r in rows if r.outcome]
-    confirmed = [r for r in decided if r.outcome == "confirmed"]
-    waits = sorted(
-        (r.replied_at - r.first_contact).total_seconds() for r in decided if r.replied_at and r.first_contact
-    )
-
-    def share(count: int) -> str:
-        return f"{count / len(decided):.0%} ({count})" if decided else "-"
-
-    return {
-        "candidates": len(rows),
-        "decided": len(decided),
-        "confirmed on the first attempt": share(sum(1 for r in confirmed if r.attempt == 1 and not r.voicemail)),
-        "confirmed after a voicemail": share(sum(1 for r in confirmed if r.attempt == 1 and r.voicemail)),
-        "confirmed after a retry": share(sum(1 for r in confirmed if r.attempt > 1)),
-        "released": share(len(decided) - len(confirmed)),
-        "time to reply, median": _minutes(statistics.median(waits)) if waits else "-",
-        "time to reply, slowest": _minutes(waits[-1]) if waits else "-",
-    }
 
 
 class RoundRef(BaseModel):
@@ -110,26 +44,6 @@ class RoundRef(BaseModel):
     id: str
     name: str
     time_zone: str
-
-
-def table(round_: RoundDetails | RoundRef, rows: Sequence[Row]) -> list[dict[str, Any]]:
-    zone = ZoneInfo(round_.time_zone)
-
-    def at(moment: datetime | None) -> str:
-        return f"{moment.astimezone(zone):%a %d %b %H:%M}" if moment else "-"
-
-    return [
-        {
-            "candidate": r.name,
-            "state": r.state,
-            "attempt": r.attempt,
-            "last contact": at(r.last_contact),
-            "next action": r.next_action,
-            "slot": at(r.slot.start) if r.slot else "-",
-            "room": r.slot.room_id if r.slot else "-",
-        }
-        for r in sorted(rows, key=lambda r: r.name)
-    ]
 
 
 def _variable(round_id: str, candidate_id: str) -> str:

@@ -17,7 +17,8 @@ from prefect.client.schemas.filters import (
     ArtifactFilterKey,
 )
 
-from flows.ops.dashboard import SMALL, Row, publish, refresh_all
+from flows.ops.dashboard import SMALL, publish, refresh_all
+from flows.ops.rows import Row
 from sandbox.harness import Harness
 from sandbox.rounds import candidate, round_data
 

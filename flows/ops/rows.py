@@ -1,0 +1,147 @@
+"""What the round's table says of each candidate, and the response analytics over them. Pure:
+a row is built from her timeline (``row_of``); ``table`` and ``responses`` read rows only.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel
+
+from config.round import Candidate
+from flows.models import Decision, RecordedReply, Reply, Slot
+from tasks.effects import Done
+
+CONTACT = {"call", "voicemail", "email", "sms"}
+
+
+class Zoned(Protocol):
+    @property
+    def time_zone(self) -> str: ...
+
+
+class Row(BaseModel):
+    candidate_id: str
+    name: str
+    state: str
+    attempt: int = 0
+    last_contact: datetime | None = None
+    next_action: str = ""
+    slot: Slot | None = None
+    outcome: str | None = None
+    first_contact: datetime | None = None
+    replied_at: datetime | None = None
+    voicemail: bool = False
+    enthusiasm: int | None = None  # the recruiter's impressions from talking to her, 1 to 5
+    professionalism: int | None = None
+    talked: bool = False  # the recruiter recorded impressions of a conversation
+    asked: bool = False  # she asked questions in it
+
+
+def row_of(
+    candidate: Candidate, lines: Sequence[Done], *, state: str, slot: Slot | None, next_action: str, outcome: str | None
+) -> Row:
+    """Her row from her timeline as it stands."""
+    contacts = sorted((line for line in lines if line.step in CONTACT and line.attempt > 0), key=lambda x: x.at)
+    replies = [line for line in lines if line.step == "reply" and line.detail.startswith("replied")]
+    heard = _heard(lines)
+    return Row(
+        candidate_id=candidate.id,
+        name=candidate.name,
+        state=state,
+        attempt=max((line.attempt for line in lines), default=0),
+        last_contact=contacts[-1].at if contacts else None,
+        next_action=next_action,
+        slot=slot,
+        outcome=outcome,
+        first_contact=contacts[0].at if contacts else None,
+        replied_at=min((r.at for r in replies), default=None),
+        voicemail=any(line.step == "voicemail" and line.detail.startswith("voicemail left") for line in lines),
+        enthusiasm=heard.enthusiasm if heard else None,
+        professionalism=heard.professionalism if heard else None,
+        talked=bool(heard and heard.impressions()),
+        asked=bool(heard and heard.questions),
+    )
+
+
+def _heard(lines: Sequence[Done]) -> Reply | None:
+    """Her decisive reply (the latest that is not the deadline's "no reply")."""
+    replies = [line.reply for line in sorted(lines, key=lambda x: x.at) if isinstance(line, RecordedReply)]
+    decided = [reply for reply in replies if reply.decision is not Decision.no_reply]
+    return decided[-1] if decided else None
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min"
+
+
+def responses(rows: Sequence[Row]) -> dict[str, Any]:
+    """How the round's candidates answered, over those decided."""
+    decided = [r for r in rows if r.outcome]
+    confirmed = [r for r in decided if r.outcome == "confirmed"]
+    waits = sorted(
+        (r.replied_at - r.first_contact).total_seconds() for r in decided if r.replied_at and r.first_contact
+    )
+
+    def share(count: int) -> str:
+        return f"{count / len(decided):.0%} ({count})" if decided else "-"
+
+    return {
+        "candidates": len(rows),
+        "decided": len(decided),
+        "confirmed on the first attempt": share(sum(1 for r in confirmed if r.attempt == 1 and not r.voicemail)),
+        "confirmed after a voicemail": share(sum(1 for r in confirmed if r.attempt == 1 and r.voicemail)),
+        "confirmed after a retry": share(sum(1 for r in confirmed if r.attempt > 1)),
+        "released": share(len(decided) - len(confirmed)),
+        "time to reply, median": _minutes(statistics.median(waits)) if waits else "-",
+        "time to reply, slowest": _minutes(waits[-1]) if waits else "-",
+        "enthusiasm by outcome": _by_outcome(decided, "enthusiasm"),
+        "professionalism by outcome": _by_outcome(decided, "professionalism"),
+        "she asked questions, of the calls recorded": _asked(decided),
+    }
+
+
+def _by_outcome(rows: Sequence[Row], score: str) -> str:
+    """``confirmed: 5/5 x2, 4/5 x1; declined: 2/5 x1``: how often each score came with each outcome."""
+    found: dict[str, Counter[int]] = {}
+    for row in rows:
+        value = getattr(row, score)
+        if value is not None and row.outcome:
+            found.setdefault(row.outcome, Counter())[value] += 1
+    parts = [
+        f"{outcome}: " + ", ".join(f"{value}/5 x{n}" for value, n in sorted(counts.items(), reverse=True))
+        for outcome, counts in sorted(found.items())
+    ]
+    return "; ".join(parts) or "-"
+
+
+def _asked(rows: Sequence[Row]) -> str:
+    talked = [row for row in rows if row.talked]
+    return f"{sum(row.asked for row in talked) / len(talked):.0%} ({len(talked)} calls)" if talked else "-"
+
+
+def table(round_: Zoned, rows: Sequence[Row]) -> list[dict[str, Any]]:
+    zone = ZoneInfo(round_.time_zone)
+
+    def at(moment: datetime | None) -> str:
+        return f"{moment.astimezone(zone):%a %d %b %H:%M}" if moment else "-"
+
+    return [
+        {
+            "candidate": r.name,
+            "state": r.state,
+            "attempt": r.attempt,
+            "last contact": at(r.last_contact),
+            "next action": r.next_action,
+            "slot": at(r.slot.start) if r.slot else "-",
+            "room": r.slot.room_id if r.slot else "-",
+            "enthusiasm": f"{r.enthusiasm}/5" if r.enthusiasm else "-",
+            "professionalism": f"{r.professionalism}/5" if r.professionalism else "-",
+        }
+        for r in sorted(rows, key=lambda r: r.name)
+    ]
