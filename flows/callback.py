@@ -20,7 +20,7 @@ from prefect.runtime import flow_run
 from pydantic import BaseModel
 
 from flows.corrections import corrected
-from flows.decisions import decision_on_call, leaves_voicemail, outcome_of
+from flows.decisions import decision_on_call, leaves_voicemail, outcome_of, put_through
 from flows.deployments import candidate_tag, phone_tag, round_tag
 from flows.logistics import arrange_logistics
 from flows.messages.context import MessageContext, context
@@ -131,6 +131,8 @@ async def _call(
         recruiter_phone=recruiter.phone or "",
     )
     timeline.add(call)
+    if put_through(call):
+        await _ask_recruiter_to_record(request, ctx, attempt, timeline)
     if leaves_voicemail(call, candidate) and call.sid:
         voicemail = leave_voicemail.with_options(refresh_cache=_again(request, attempt, Contact.voicemail))
         spoken = render("voicemail", ctx)
@@ -140,6 +142,18 @@ async def _call(
             )
         )
     return call
+
+
+async def _ask_recruiter_to_record(
+    request: CallbackRequest, ctx: MessageContext, attempt: int, timeline: Timeline
+) -> None:
+    """Right after she talked to the recruiter: the form's link and the call guide, by email and text."""
+    recruiter = request.round.organisation.recruiter
+    email = render_email("recruiter_call", ctx, to=recruiter.email, to_name=recruiter.name)
+    timeline.add(await send_email(request.key("recruiter-call", attempt=attempt), email, to_candidate=False))
+    if recruiter.phone:
+        body = render("recruiter_sms", ctx)
+        timeline.add(await send_sms(request.key("recruiter-call-sms", attempt=attempt), to=recruiter.phone, body=body))
 
 
 async def _write(

@@ -18,6 +18,11 @@ def decision_on_call(call: CallResult) -> Decision | None:
     return None
 
 
+def put_through(call: CallResult) -> bool:
+    """She pressed 0 and talked to the recruiter, who then records the call."""
+    return call.outcome is CallOutcome.human and call.digits == "0"
+
+
 def leaves_voicemail(call: CallResult, candidate: Candidate) -> bool:
     """Only a machine gets a voicemail, and only with her consent to automated voice."""
     return call.outcome is CallOutcome.machine and candidate.consent.automated_voice

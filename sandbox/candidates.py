@@ -1,5 +1,6 @@
 """Sandbox candidates who answer later: after her email she clicks, texts, calls back, or the
-recruiter records what she said, each through the inbound service (``web/``) as in production.
+recruiter records what she said on the form we sent after the call, each through the inbound
+service (``web/``) as in production.
 
 Reads the ledger to see what each scripted candidate has received, then answers her way: opens
 the link in her email and presses the button, texts YES or NO to our number (the sandbox Twilio
@@ -20,6 +21,7 @@ from sandbox.behaviours import ScriptedReply, load_scripts
 from sandbox.ledger import Effect, Ledger
 
 LINK = re.compile(r"(https?://\S+/r/\S+)")
+FORM = re.compile(r"(https?://\S+/recruiter/calls/\S+)")
 
 
 class ScriptedRepliers:
@@ -44,7 +46,7 @@ class ScriptedRepliers:
             emails = [
                 e
                 for e in self.ledger.effects(round_id=self.round.id, candidate_id=candidate.id)
-                if e.channel == "email" and e.attempt == script.reply.after_attempt
+                if e.channel == "email" and e.attempt == script.reply.after_attempt and e.recipient == candidate.email
             ]
             if not emails or now - emails[0].at < script.reply.delay:
                 continue
@@ -68,8 +70,21 @@ class ScriptedRepliers:
                 call = {"from": candidate.phone, "digits": "1" if yes else "2"}
                 (await http.post(f"{self.twilio_url}/sandbox/inbound-call", json=call)).raise_for_status()
             else:
-                recorded = {"round_id": self.round.id, "candidate_id": candidate.id, "decision": reply.outcome}
-                recorded["notes"] = "talked to her on the phone (played by the sandbox)"
-                headers = {"Authorization": "Bearer sandbox", "Idempotency-Key": f"{self.round.id}.{candidate.id}"}
-                answer = await http.post(f"{self.web_url}/recruiter/replies", json=recorded, headers=headers)
-                answer.raise_for_status()
+                await self.record_call(http, candidate, reply)
+
+    async def record_call(self, http: httpx.AsyncClient, candidate: Candidate, reply: ScriptedReply) -> None:
+        """The recruiter who talked to her opens the form's link from the email we sent right after
+        the call and records it (or, with no such email, posts to the recruiter endpoint)."""
+        said = {"decision": reply.outcome, "enthusiasm": "4", "professionalism": "5"}
+        said |= {"questions": "Asked about parking: two visitor spaces.", "notes": "played by the sandbox"}
+        effects = self.ledger.effects(round_id=self.round.id, candidate_id=candidate.id)
+        form = next((e for e in effects if e.key.endswith(f".{reply.after_attempt}.recruiter-call")), None)
+        if form is not None:
+            [link] = FORM.findall(form.body["body"])
+            (await http.get(link)).raise_for_status()
+            (await http.post(link, data=said)).raise_for_status()
+            return
+        recorded: dict[str, str | int] = {"round_id": self.round.id, "candidate_id": candidate.id, **said}
+        recorded |= {"enthusiasm": 4, "professionalism": 5}
+        headers = {"Authorization": "Bearer sandbox", "Idempotency-Key": f"{self.round.id}.{candidate.id}"}
+        (await http.post(f"{self.web_url}/recruiter/replies", json=recorded, headers=headers)).raise_for_status()

@@ -53,6 +53,8 @@ def every_kind(round_: HiringRound, candidate: Candidate, *, attempt: int = 2) -
         assert message is not None
         built[kind.value] = message
     built["recruiter_alert"] = recruiter_email(round_, candidate, "declined", f"{candidate.name} declined.")
+    recruiter = round_.organisation.recruiter
+    built["recruiter_call"] = render_email("recruiter_call", ctx, to=recruiter.email, to_name=recruiter.name)
     return built
 
 

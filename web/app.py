@@ -20,6 +20,7 @@ from web.delivery import Deliverer
 from web.inbox import Inbox
 from web.pages import router as pages_router
 from web.recruiter import router as recruiter_router
+from web.recruiter_form import router as recruiter_form_router
 from web.sms import router as sms_router
 from web.voice import router as voice_router
 
@@ -46,6 +47,7 @@ app.include_router(calls_router)
 app.include_router(sms_router)
 app.include_router(voice_router)
 app.include_router(recruiter_router)
+app.include_router(recruiter_form_router)
 
 
 @app.get("/health")

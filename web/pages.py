@@ -11,65 +11,26 @@ nothing. The page loads nothing from elsewhere, sets no cookie and sends no refe
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
-import httpx
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from config.errors import BadLink, ExpiredLink
-from config.links import LinkClaim, verify
-from config.settings import get_settings
 from flows.messages.context import context
 from flows.models import Decision, Reply, ReplyChannel
-from flows.replies import Standing, standing
+from flows.replies import Standing
 from web.inbox import Inbox, Stored
+from web.signed import page_response, signed_claim, standing_of
 
 log = logging.getLogger("web.pages")
 router = APIRouter(tags=["candidate page"])
-_ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape())
 CHOICES = {"confirm": Decision.confirm, "decline": Decision.decline, "another-time": Decision.another_time}
-HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",  # the token is in the URL
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-    "X-Content-Type-Options": "nosniff",
-}
 SAID = {
     Decision.confirm: "you will come to the interview. Thank you, we look forward to meeting you.",
     Decision.decline: "you cannot come to the interview. Thank you for letting us know.",
     Decision.another_time: "the proposed time does not suit you. The recruiter will be in touch about another time.",
 }
-
-
-def _page(template: str, status: int = 200, **values: Any) -> HTMLResponse:
-    return HTMLResponse(_ENV.get_template(template).render(values), status_code=status, headers=HEADERS)
-
-
-def _claim(token: str) -> LinkClaim | HTMLResponse:
-    key = get_settings().link_signing_key.get_secret_value().encode()
-    try:
-        claim = verify(key, token, now=datetime.now(timezone.utc))
-    except BadLink as error:
-        status = 410 if isinstance(error, ExpiredLink) else 400
-        return _page("problem.html", status, title="This link cannot be used", message=f"Sorry: {error}.")
-    except ValueError:  # well signed but not ours to read (an old format): same as forged
-        return _page("problem.html", 400, title="This link cannot be used", message="Sorry: this link is not valid.")
-    if claim.choice not in CHOICES:
-        return _page("problem.html", 400, title="This link cannot be used", message="Sorry: this link is not valid.")
-    return claim
-
-
-async def _standing(claim: LinkClaim) -> Standing | None:
-    try:
-        return await standing(claim.round_id, claim.candidate_id)
-    except (httpx.HTTPError, OSError) as error:  # Prefect unreachable: the page still takes her answer
-        log.warning("details for %s unavailable: %s", claim.candidate_id, error)
-        return None
 
 
 def _decided(first: Stored | None, where: Standing | None, zone: str) -> str:
@@ -83,11 +44,11 @@ def _decided(first: Stored | None, where: Standing | None, zone: str) -> str:
 
 @router.get("/r/{token}", response_class=HTMLResponse, summary="Her page: the interview and her choices")
 async def page(token: str, request: Request) -> Response:
-    claim = _claim(token)
+    claim = signed_claim(token, set(CHOICES))
     if isinstance(claim, HTMLResponse):
         return claim
     inbox: Inbox = request.app.state.inbox
-    where = await _standing(claim)
+    where = await standing_of(claim)
     ctx = None
     zone = "UTC"
     if where is not None and where.slot is not None:
@@ -95,7 +56,9 @@ async def page(token: str, request: Request) -> Response:
         zone = where.request.candidate.time_zone
     decided = _decided(await inbox.first_decision(claim.round_id, claim.candidate_id), where, zone)
     title = f"Second interview: {ctx.title}" if ctx else "Second interview"
-    return _page("candidate.html", title=title, ctx=ctx, decided=decided, chosen=claim.choice, action=f"/r/{token}")
+    return page_response(
+        "candidate.html", title=title, ctx=ctx, decided=decided, chosen=claim.choice, action=f"/r/{token}"
+    )
 
 
 @router.post("/r/{token}", response_class=HTMLResponse, summary="Her answer from the page")
@@ -105,11 +68,13 @@ async def answer(
     choice: Annotated[str, Form(max_length=20)],
     times: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    claim = _claim(token)
+    claim = signed_claim(token, set(CHOICES))
     if isinstance(claim, HTMLResponse):
         return claim
     if choice not in CHOICES:
-        return _page("problem.html", 422, title="We did not understand", message="Sorry: please use the buttons.")
+        return page_response(
+            "problem.html", 422, title="We did not understand", message="Sorry: please use the buttons."
+        )
     inbox: Inbox = request.app.state.inbox
     reply = Reply(
         decision=CHOICES[choice],

@@ -19,6 +19,8 @@ from config.settings import get_settings
 from flows.messages import clock
 from flows.models import Slot
 
+RECRUITER = "recruiter"  # the claim of the recruiter's form link; her page refuses it
+
 
 @dataclass(frozen=True)
 class ScheduleRow:
@@ -66,6 +68,7 @@ class MessageContext:
     confirm_link: str
     decline_link: str
     ask_link: str
+    recruiter_link: str  # the recruiter's form for this call (never sent to her)
     callback_number: str  # where her call back reaches us, written and digit by digit
     callback_spoken: str
     cancels: bool = False  # a release that withdraws an invite already in her calendar
@@ -153,25 +156,25 @@ def _the_day(round_: RoundDetails, slot: Slot) -> _Day:
     )
 
 
-def _links(round_: RoundDetails, candidate: Candidate, slot: Slot, attempt: int) -> tuple[str, str, str]:
-    """Her confirm, decline and another-time links, signed for this attempt."""
+def _links(round_: RoundDetails, candidate: Candidate, slot: Slot, attempt: int) -> tuple[str, str, str, str]:
+    """Her confirm, decline and another-time links, and the recruiter's form, signed for this attempt."""
     settings = get_settings()
     key = settings.link_signing_key.get_secret_value().encode()
     # links work until the interview starts; derived from the slot, not the clock, so a replay
     # renders the very same message (the SMS lookup after a crash compares bodies)
     base = settings.public_base_url.rstrip("/")
 
-    def link(choice: str) -> str:
-        return f"{base}/r/{make_token(key, LinkClaim(round_.id, candidate.id, attempt, choice, slot.start))}"
+    def link(choice: str, path: str = "r") -> str:
+        return f"{base}/{path}/{make_token(key, LinkClaim(round_.id, candidate.id, attempt, choice, slot.start))}"
 
-    return link("confirm"), link("decline"), link("another-time")
+    return link("confirm"), link("decline"), link("another-time"), link(RECRUITER, "recruiter/calls")
 
 
 def context(
     round_: RoundDetails, candidate: Candidate, slot: Slot, *, attempt: int = 0, reason: str = "", cancels: bool = False
 ) -> MessageContext:
     plan, recruiter = round_.plan, round_.organisation.recruiter
-    confirm, decline, ask = _links(round_, candidate, slot, attempt)
+    confirm, decline, ask, recruiter_form = _links(round_, candidate, slot, attempt)
     first, other = clock.clocks_for(round_, candidate)
     place, address, directions = _where(round_)
     callback = get_settings().twilio_from_number or recruiter.phone or ""  # her call back reaches our number
@@ -200,6 +203,7 @@ def context(
         confirm_link=confirm,
         decline_link=decline,
         ask_link=ask,
+        recruiter_link=recruiter_form,
         **_the_day(round_, slot),
         callback_number=callback,
         callback_spoken=clock.spoken_number(callback),

@@ -27,6 +27,7 @@ EMAIL_KINDS = (
     "staff_briefing",
     "staff_release",
     "recruiter_alert",
+    "recruiter_call",
     "catering_notice",
     "catering_order",
     "catering_cancel",

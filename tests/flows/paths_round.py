@@ -35,7 +35,13 @@ CALLS = {
 LATER = {
     "cat": Reply(decision=Decision.confirm, channel=ReplyChannel.link),
     "gus": Reply(
-        decision=Decision.confirm, channel=ReplyChannel.recruiter, enthusiasm=4, notes="keen, asked for parking"
+        decision=Decision.confirm,
+        channel=ReplyChannel.recruiter,
+        enthusiasm=4,
+        professionalism=5,
+        questions="Is there parking? Two visitor spaces.",
+        for_panel="Vegetarian lunch, please",
+        notes="keen",
     ),
     "hal": Reply(decision=Decision.decline, channel=ReplyChannel.sms),
     "kim": Reply(decision=Decision.confirm, channel=ReplyChannel.link),

@@ -8,7 +8,10 @@ an SMS, the recruiter's form in the UI). Every run is resumed at least once on t
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import json
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -76,14 +79,24 @@ def test_second_attempt_answers(outcomes: dict[str, CallbackResult], harness: Ha
     assert received(harness, "fay") == ["1.call", "1.email", "2.call"]
 
 
-def test_recruiter_records_the_outcome_in_the_form(outcomes: dict[str, CallbackResult]) -> None:
+def test_the_recruiter_who_talked_to_her_records_the_call(
+    outcomes: dict[str, CallbackResult], harness: Harness
+) -> None:
     gus = outcomes["gus"]
     assert gus.outcome is Outcome.confirmed and gus.reply is not None
-    assert (gus.reply.channel, gus.reply.enthusiasm, gus.reply.notes) == (
-        ReplyChannel.recruiter,
-        4,
-        "keen, asked for parking",
-    )
+    assert (gus.reply.channel, gus.reply.enthusiasm, gus.reply.professionalism) == (ReplyChannel.recruiter, 4, 5)
+    sent = {e.key.split(".", 2)[-1]: e for e in harness.effects(ROUND, "gus")}
+    assert sent["1.recruiter-call"].recipient == "priya.raman@northwind.example"  # the form's link, by email
+    assert sent["1.recruiter-call-sms"].recipient == "+442079460100"  # and by text
+    reply = next(line for line in gus.timeline if line.step == "reply")
+    assert "enthusiasm 4/5; professionalism 5/5; she asked: Is there parking?" in reply.detail
+    filed = (harness.stack.outbox / f"{ROUND}.gus.0.briefing-amara-okafor-{ROUND}.eml").read_bytes()
+    parsed = email.message_from_bytes(filed, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    body = parsed.get_body(preferencelist=("plain",))
+    briefing = body.get_content() if body is not None else ""
+    assert "She asked on the call: Is there parking? Two visitor spaces." in briefing
+    assert "Good to know: Vegetarian lunch, please" in briefing
 
 
 def test_a_reply_that_loses_the_race_to_the_deadline_still_counts(
@@ -198,6 +211,8 @@ def test_round_dashboard_and_response_analytics(outcomes: dict[str, CallbackResu
     )
     states = {row["candidate"].split()[0].lower(): row["state"] for row in rows}
     assert states == {cid: outcomes[cid].outcome.value for cid in CALLS}
+    gus = next(row for row in rows if row["candidate"].startswith("Gus"))
+    assert (gus["enthusiasm"], gus["professionalism"]) == ("4/5", "5/5")
     fay = next(row for row in rows if row["candidate"].startswith("Fay"))
     assert fay["attempt"] == 2 and fay["room"] != "-" and fay["next action"] == "none"
     markdown = str(latest[f"round-{ROUND}-responses"])
