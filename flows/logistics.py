@@ -24,7 +24,7 @@ from flows.models import CallbackRequest, Slot
 from flows.planning.slots import choose_slot, is_free, panel_calendar, room_calendar, round_calendars, search_window
 from tasks.calendars import HoldResult, calendar_urls, find_busy, place_hold, settle_hold
 from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done, recall
-from tasks.mail import Sent, send_email
+from tasks.mail import send_email
 
 TRIES = 3
 
@@ -33,6 +33,11 @@ class Booking(BaseModel):
     slot: Slot | None = None
     holds: list[HoldResult] = Field(default_factory=list)
     lines: list[Done] = Field(default_factory=list)
+
+    @property
+    def caterer_told(self) -> bool:
+        """A provisional notice went out with the holds, so a release must cancel it."""
+        return any(line.step == CateringMessage.notice.step for line in self.lines)
 
 
 class SlotChoice(BaseModel):
@@ -113,12 +118,6 @@ async def arrange_catering(request: CallbackRequest, slot: Slot, *, kind: Cateri
     if message is None:
         return None
     return await send_email(request.key(kind.step), message, to_candidate=False)
-
-
-async def catering_told(request: CallbackRequest) -> bool:
-    """Whether the caterer has heard of her day (a notice or an order), so a release cancels it."""
-    told = [await recall(request.key(kind.step), Sent) for kind in (CateringMessage.notice, CateringMessage.order)]
-    return any(sent is not None for sent in told)
 
 
 async def release_holds(request: CallbackRequest, holds: list[HoldResult]) -> list[Done]:

@@ -12,7 +12,7 @@ from typing import Literal
 from prefect import task
 
 from config.settings import get_settings
-from flows.logistics import Booking, arrange_catering, catering_told, release_holds
+from flows.logistics import Booking, arrange_catering, release_holds
 from flows.messages.context import context
 from flows.messages.invites import interview_invite
 from flows.messages.render import CateringMessage, recruiter_email, render_email, staff_email
@@ -104,7 +104,7 @@ async def _release(
         lines += await release_holds(request, booking.holds)
         if request.waitlist:
             lines.append(await offer_to_waitlist(request.key("waitlist"), request=request, slot=booking.slot))
-        if await catering_told(request):
+        if booking.caterer_told:
             cancelled = await arrange_catering(request, booking.slot, kind=CateringMessage.cancel)
             lines += [cancelled] if cancelled else []
         invite = Invite(ics=_invite(request, booking.slot, "CANCEL"), method="CANCEL") if cancels else None
