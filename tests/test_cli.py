@@ -72,6 +72,8 @@ def test_dry_run_names_a_candidate_no_slot_fits(tmp_path: Path, capsys: pytest.C
     assert main(["round", "dry-run", str(write(tmp_path, data)), "--out", str(out)]) == 0
     said = capsys.readouterr().out
     assert "Alice Moreau" in said and "NO SLOT fits her free times" in said and "7 of 8 planned" in said
+    assert "NO SLOT fits her free times (her free times never meet the office hours)" in said
+    assert "candidates[0].interview_times[0]: outside the plan's dates" in said  # the warning, by path
     files = [p.name for p in (out / "alice-moreau").iterdir()]
     assert files == ["01-released.recruiter-alert.txt"] or sorted(files) == [
         "01-released.recruiter-alert.html",
