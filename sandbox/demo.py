@@ -118,13 +118,15 @@ def _row(status: CandidateStatus, candidate: Candidate, *, venue: str) -> list[s
     clock with hers beside it."""
     result = status.result
     if result is None:
-        return [candidate.name, status.state, "-", "-", "-"]
+        return [candidate.name, status.state, "-", "-", "-", "-"]
     first = min((line.at for line in result.timeline), default=None)
     took = f"{(result.decided_at - first).total_seconds():.0f} s" if result.decided_at and first else "-"
     slot = "-"
     if result.slot:
         slot = f"{clock.short(result.slot.start, venue, candidate.time_zone)}, {result.slot.room_id}"
-    return [candidate.name, result.outcome.value, str(result.attempts), took, slot]
+    reply = result.reply
+    heard = f"{reply.enthusiasm or '-'} / {reply.professionalism or '-'}" if reply and reply.impressions() else "-"
+    return [candidate.name, result.outcome.value, str(result.attempts), took, heard, slot]
 
 
 async def seed_calendars(stack: LocalStack, round_file: Path) -> str:
@@ -217,7 +219,10 @@ def main(argv: list[str] | None = None) -> int:
         round_file = demo_round(home, date.today())
         say(asyncio.run(seed_calendars(stack, round_file)))
         rows = asyncio.run(play_round(stack, round_file, timeout=args.timeout))
-        say("\n" + table(["candidate", "outcome", "attempts", "time to decision", "slot, room"], rows))
+        say(
+            "\n"
+            + table(["candidate", "outcome", "attempts", "time to decision", "enthusiasm / prof.", "slot, room"], rows)
+        )
         report(stack)
         where_to_look(stack, home)
         if args.keep:
