@@ -13,13 +13,13 @@ from __future__ import annotations
 import hashlib
 from uuid import UUID
 
-import httpx
 from prefect import get_client, task
 from prefect.client.schemas.objects import FlowRun
 from pydantic import BaseModel
 
 from config.round import Candidate
 from flows.models import CallbackRequest
+from flows.replies import store_on_run
 from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done
 
 PREFIX = "contact-"
@@ -55,11 +55,7 @@ async def share_correction(run: FlowRun, candidate: Candidate) -> bool:
     if wanted == known:
         return False
     async with get_client() as client:
-        try:
-            await client.create_flow_run_input(run.id, key=f"{PREFIX}{wanted.digest}", value=wanted.model_dump_json())
-        except httpx.HTTPStatusError as error:
-            if error.response.status_code != 409:  # 409: stored by an earlier run of the round
-                raise
+        await store_on_run(client, run.id, f"{PREFIX}{wanted.digest}", wanted.model_dump_json())
     return True
 
 

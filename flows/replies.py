@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 
 import httpx
 from prefect import get_client
+from prefect.client.orchestration import PrefectClient
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 from prefect.client.schemas.objects import FlowRun
 from prefect.client.schemas.sorting import FlowRunSort
@@ -79,14 +80,22 @@ async def _standing(run: FlowRun) -> Standing:
     return Standing(request=request, slot=slot, run=run)
 
 
+async def store_on_run(client: PrefectClient, run_id: UUID, key: str, value: str) -> bool:
+    """Store a flow-run input once: False when ``key`` was stored before (a replay, a retried
+    delivery, a second run of the round), which Prefect answers with 409."""
+    try:
+        await client.create_flow_run_input(run_id, key=key, value=value)
+    except httpx.HTTPStatusError as error:
+        if error.response.status_code != 409:
+            raise
+        return False
+    return True
+
+
 async def share_slot(run_id: str, slot: Slot) -> None:
     """Put her held slot where the inbound service finds it for her page; once (replays find it)."""
     async with get_client() as client:
-        try:
-            await client.create_flow_run_input(UUID(run_id), key=SLOT, value=slot.model_dump_json())
-        except httpx.HTTPStatusError as error:
-            if error.response.status_code != 409:
-                raise
+        await store_on_run(client, UUID(run_id), SLOT, slot.model_dump_json())
 
 
 def waits_for_reply(run: FlowRun) -> bool:
@@ -114,11 +123,7 @@ async def deliver_reply(
     run = await _active_run(round_id, candidate_id)
     name = hashlib.sha256(key.encode()).hexdigest()[:32] if key else uuid4().hex
     async with get_client() as client:
-        try:
-            await client.create_flow_run_input(run.id, key=f"{INBOX}{name}", value=reply.model_dump_json())
-        except httpx.HTTPStatusError as error:
-            if error.response.status_code != 409:  # 409: stored by an earlier try of this delivery
-                raise
+        await store_on_run(client, run.id, f"{INBOX}{name}", reply.model_dump_json())  # once per delivery key
         give_up = time.monotonic() + patience
         while time.monotonic() < give_up:
             run = await client.read_flow_run(run.id)
