@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from config.round import Candidate, HiringRound, Interval
+from config.round import Candidate, HiringRound, Interval, InterviewPlan
 
 
 def round_warnings(round_: HiringRound, *, now: datetime) -> list[str]:
@@ -19,14 +19,18 @@ def round_warnings(round_: HiringRound, *, now: datetime) -> list[str]:
     return found
 
 
+def open_days(plan: InterviewPlan) -> tuple[date, ...]:
+    """The plan's dates on which the office is open."""
+    every = (plan.dates.start + timedelta(days=n) for n in range((plan.dates.end - plan.dates.start).days + 1))
+    return tuple(day for day in every if plan.hours.open_on(day))
+
+
 def office_spans(round_: HiringRound) -> list[tuple[datetime, datetime]]:
-    """Each open day's office hours within the plan's dates, as aware UTC spans."""
+    """Each open day's office hours within the plan's dates, as aware spans."""
     plan, zone = round_.plan, ZoneInfo(round_.venue_zone)
-    days = (plan.dates.start + timedelta(days=n) for n in range((plan.dates.end - plan.dates.start).days + 1))
     return [
         (datetime.combine(day, plan.hours.start, zone), datetime.combine(day, plan.hours.end, zone))
-        for day in days
-        if plan.hours.open_on(day)
+        for day in open_days(plan)
     ]
 
 

@@ -54,13 +54,11 @@ class Reply(RunInput):
 
     def impressions(self) -> str:
         """The recruiter's impressions in one line, for her timeline ("" when none were given)."""
-        parts = [f"{name} {value}/5" for name, value in self._scores() if value is not None]
+        scores = (("enthusiasm", self.enthusiasm), ("professionalism", self.professionalism))
+        parts = [f"{name} {value}/5" for name, value in scores if value is not None]
         parts += [f"she asked: {self.questions}"] if self.questions else []
         parts += [f"for the panel: {self.for_panel}"] if self.for_panel else []
         return "; ".join(parts)
-
-    def _scores(self) -> list[tuple[str, int | None]]:
-        return [("enthusiasm", self.enthusiasm), ("professionalism", self.professionalism)]
 
 
 class Outcome(StrEnum):

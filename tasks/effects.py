@@ -89,7 +89,9 @@ R = TypeVar("R")
 
 async def recall(key: EffectKey, kind: type[R]) -> R | None:
     """The persisted result of the effect ``key`` (of type ``kind``), or None if it never completed.
-    For a replay that must know whether a step happened without running it."""
+    For a replay that must know whether a step happened without running it. Only for tasks the
+    calling flow ran itself: a subflow's task results were not found this way (the catering
+    notice), so a subflow's own return value carries what its caller needs to know."""
     store = get_result_store()
     if not await store.aexists(str(key)):
         return None

@@ -33,8 +33,14 @@ class ScheduleRow:
     beside: str = ""
 
 
+class _Values:
+    def values(self) -> dict[str, Any]:
+        """The template's names, one level deep (rows and staff stay objects)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
-class MessageContext:
+class MessageContext(_Values):
     """Everything her messages, her page and the staff's messages draw on."""
 
     name: str
@@ -83,13 +89,9 @@ class MessageContext:
     her_questions: str = ""  # the panel's briefing: what she asked the recruiter, and the answers
     for_panel: str = ""  # what the recruiter says the panel should know (access needs, dietary)
 
-    def values(self) -> dict[str, Any]:
-        """The template's names, one level deep (rows and staff stay objects)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
 
 @dataclass(frozen=True)
-class AlertContext:
+class AlertContext(_Values):
     """A note to the recruiter about one candidate: a refusal, a decline, a stuck run."""
 
     name: str
@@ -98,9 +100,6 @@ class AlertContext:
     organisation: str
     recruiter: str
     recruiter_email: str = ""  # an alert goes to the recruiter: no reply-to
-
-    def values(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def span(value: timedelta) -> str:

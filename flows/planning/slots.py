@@ -11,9 +11,10 @@ closed dates) and within the plan's dates: ``fits`` says so for any slot.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from config.checks import open_days
 from config.round import Candidate, RoundDetails
 from flows.planning.model import Need, Problem, Slot
 from flows.planning.planner import plan
@@ -53,13 +54,6 @@ def is_free(round_: RoundDetails, slot: Slot, busy: Mapping[str, Intervals]) -> 
     return all(_free(busy.get(c, ()), *padded) for c in calendars)
 
 
-def open_days(round_: RoundDetails) -> tuple[date, ...]:
-    """The plan's dates on which the office is open."""
-    p = round_.plan
-    every = (p.dates.start + timedelta(days=d) for d in range((p.dates.end - p.dates.start).days + 1))
-    return tuple(day for day in every if p.hours.open_on(day))
-
-
 def within_hours(round_: RoundDetails, start: datetime, end: datetime) -> bool:
     """The interview from ``start`` to ``end`` lies on one open day of the plan, inside its hours,
     on the venue's clock."""
@@ -83,7 +77,7 @@ def plan_round(
     p = round_.plan
     problem = Problem(
         zone=round_.venue_zone,
-        days=open_days(round_),
+        days=open_days(p),
         duration=p.duration,
         buffer=p.buffer,
         needs=tuple(
