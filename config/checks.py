@@ -14,8 +14,10 @@ from config.round import Candidate, HiringRound, Interval, InterviewPlan
 def round_warnings(round_: HiringRound, *, now: datetime) -> list[str]:
     """One ``path: what`` line per warning, candidates in file order."""
     found: list[str] = []
+    spans = office_spans(round_)
     for index, candidate in enumerate(round_.candidates):
-        found += [f"candidates[{index}].{line}" for line in _candidate_warnings(round_, candidate, now=now)]
+        lines = _candidate_warnings(round_, candidate, spans, now=now)
+        found += [f"candidates[{index}].{line}" for line in lines]
     return found
 
 
@@ -34,7 +36,9 @@ def office_spans(round_: HiringRound) -> list[tuple[datetime, datetime]]:
     ]
 
 
-def _candidate_warnings(round_: HiringRound, candidate: Candidate, *, now: datetime) -> list[str]:
+def _candidate_warnings(
+    round_: HiringRound, candidate: Candidate, spans: list[tuple[datetime, datetime]], *, now: datetime
+) -> list[str]:
     plan, lines = round_.plan, []
     first, last = _plan_bounds(round_)
     for n, window in enumerate(candidate.interview_times):
@@ -43,7 +47,7 @@ def _candidate_warnings(round_: HiringRound, candidate: Candidate, *, now: datet
             lines.append(f"{where}: outside the plan's dates ({plan.dates.start} to {plan.dates.end})")
         elif window.end - window.start < plan.duration:
             lines.append(f"{where}: shorter than the interview ({plan.duration})")
-    if not any(_overlap(w, span) >= plan.duration for w in candidate.interview_times for span in office_spans(round_)):
+    if not any(_overlap(w, span) >= plan.duration for w in candidate.interview_times for span in spans):
         lines.append(
             f"interview_times: {candidate.name}'s free times never hold a whole interview inside the office hours "
             f"({plan.hours.start:%H:%M}-{plan.hours.end:%H:%M} {round_.venue_zone}): her run will end with no slot"
