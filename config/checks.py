@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from config.round import Candidate, HiringRound, Interval, InterviewPlan
+from config.fields import Interval
+from config.round import Candidate, HiringRound, InterviewPlan
 
 
 def round_warnings(round_: HiringRound, *, now: datetime) -> list[str]:

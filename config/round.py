@@ -8,47 +8,14 @@ kept as aware UTC datetimes inside.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 
-from config.fields import Cron, Email, Line, Phone, Slug, Strict, TimeZoneName
-
-
-class Interval(Strict):
-    """A span of time; naive values are read in the owner's time zone."""
-
-    start: datetime
-    end: datetime
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Interval:
-        if self.end <= self.start:
-            raise ValueError(f"end {self.end.isoformat()} is not after start {self.start.isoformat()}")
-        return self
-
-    def localized(self, zone: ZoneInfo) -> Interval:
-        """The same interval as aware UTC, reading naive values in ``zone``."""
-        return Interval(start=_to_utc(self.start, zone), end=_to_utc(self.end, zone))
-
-
-def _to_utc(value: datetime, zone: ZoneInfo) -> datetime:
-    if value.tzinfo is not None:
-        return value.astimezone(timezone.utc)
-    aware = value.replace(tzinfo=zone)
-    # zoneinfo silently accepts wall times that the clocks skip; a round trip exposes them.
-    if aware.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) != value:
-        raise ValueError(f"{value.isoformat()} does not exist in {zone.key} (clocks change that day)")
-    return aware.astimezone(timezone.utc)
-
-
-class Person(Strict):
-    name: Line = Field(description="Full name")
-    email: Email
-    phone: Phone | None = Field(default=None, description="E.164, e.g. +441632960123")
+from config.calling import Calling, CallMode, Recruiter
+from config.fields import WEEKDAYS, Cron, Email, Interval, Line, Person, Phone, Slug, Strict, TimeZoneName, Weekday
 
 
 class StaffMember(Person):
@@ -80,10 +47,6 @@ class Location(Strict):
 class InterviewFormat(StrEnum):
     on_site = "on_site"
     video = "video"
-
-
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class OfficeHours(Strict):
@@ -170,6 +133,8 @@ class Candidate(Strict):
     consent: Consent = Field(default_factory=Consent)
     waitlist_rank: int | None = Field(default=None, ge=1, description="Set for waitlisted candidates")
     dietary: str = ""
+    notes: str = Field(default="", max_length=500, description="A line from the first interview, for the call guide")
+    call_mode: CallMode | None = Field(default=None, description="recruiter or automated; the round's when left out")
 
     @model_validator(mode="after")
     def _localize(self) -> Candidate:
@@ -186,7 +151,7 @@ class Cadence(Strict):
 
 class Organisation(Strict):
     name: Line
-    recruiter: Person
+    recruiter: Recruiter
 
 
 class RoundDetails(Strict):
@@ -201,6 +166,10 @@ class RoundDetails(Strict):
     rooms: list[Room] = Field(min_length=1)
     catering: Catering | None = None
     cadence: Cadence = Field(default_factory=Cadence)
+    calling: Calling = Field(default_factory=Calling, description="Who calls: the recruiter live, or automated")
+
+    def call_mode(self, candidate: Candidate) -> CallMode:
+        return candidate.call_mode or self.calling.mode
 
     def staff_member(self, staff_id: str) -> StaffMember:
         return next(s for s in self.staff if s.id == staff_id)
@@ -248,3 +217,14 @@ class HiringRound(RoundDetails):
 
     def candidate(self, candidate_id: str) -> Candidate:
         return next(c for c in self.candidates if c.id == candidate_id)
+
+    @model_validator(mode="after")
+    def _recruiter_reachable(self) -> HiringRound:
+        live = [c.id for c in self.candidates if self.call_mode(c) is CallMode.recruiter]
+        if live and self.organisation.recruiter.phone is None:
+            who = ", ".join(live[:3]) + (" ..." if len(live) > 3 else "")
+            raise ValueError(
+                f"organisation.recruiter.phone is needed: {who} are called in recruiter mode "
+                "(the recruiter's phone rings first); or set calling.mode: automated"
+            )
+        return self

@@ -1,7 +1,8 @@
 """candidate-callback: one durable run per shortlisted candidate, from first call to decision.
 
 It reads like the process: claim her, line up the logistics, then for each attempt call her
-(voicemail, email and SMS when she does not decide on the call), wait for her reply without
+(the recruiter live, ``flows/live_call.py``, or automated; voicemail, email and SMS when she
+does not decide on the call), wait for her reply without
 holding a process (``flows/waits.py``), and finally confirm or release (``flows/settle.py``).
 After every resume the body runs again from the top; every side effect is a task keyed by
 (round, candidate, attempt, step), so the replay skips what already happened.
@@ -22,6 +23,7 @@ from pydantic import BaseModel
 from flows.corrections import corrected
 from flows.decisions import decision_on_call, leaves_voicemail, outcome_of, put_through
 from flows.deployments import candidate_tag, phone_tag, round_tag
+from flows.live_call import ask_recruiter_to_record, leave_recorded_voicemail, ring_through
 from flows.logistics import arrange_logistics
 from flows.messages.context import MessageContext, context
 from flows.messages.render import render, render_email
@@ -43,7 +45,7 @@ from flows.timing import plan_call, plan_text
 from flows.waits import record_reply, wait, wait_for_reply
 from tasks.claims import claim_candidate
 from tasks.mail import send_email
-from tasks.phone import CallOutcome, CallResult, call_candidate, leave_voicemail, send_sms
+from tasks.phone import CallOutcome, CallResult, call_candidate, send_sms
 
 
 def _run_name() -> str:
@@ -98,16 +100,21 @@ async def reach_out(request: CallbackRequest, slot: Slot, attempt: int, timeline
             return early
     phone_works = True
     if plan.call_at is not None:
-        call = await _call(request, ctx, attempt, timeline, since=plan.at)
-        decided = decision_on_call(call)
+        if plan.live:
+            call: CallResult | Reply | None = await ring_through(request, ctx, attempt, timeline, since=plan.at)
+        else:
+            call = await _call(request, ctx, attempt, timeline, since=plan.at)
+        if isinstance(call, Reply):  # she answered an earlier message while the recruiter was rung again
+            return call
+        decided = decision_on_call(call) if call is not None else None
         if decided is not None:
             on_call = Reply(decision=decided, channel=ReplyChannel.call)
             recorded = await record_reply(
-                request.key(Wait.reply.recorded_step, attempt=attempt), reply=on_call, run_id=run_id
+                request.key(Wait.reply.recorded_step(), attempt=attempt), reply=on_call, run_id=run_id
             )
             timeline.add(recorded)
             return recorded.reply
-        phone_works = call.outcome is not CallOutcome.unreachable
+        phone_works = call is None or call.outcome is not CallOutcome.unreachable
     return await _write(request, ctx, attempt, timeline, phone_works=phone_works)
 
 
@@ -132,28 +139,10 @@ async def _call(
     )
     timeline.add(call)
     if put_through(call):
-        await _ask_recruiter_to_record(request, ctx, attempt, timeline)
+        await ask_recruiter_to_record(request, ctx, attempt, timeline)
     if leaves_voicemail(call, candidate) and call.sid:
-        voicemail = leave_voicemail.with_options(refresh_cache=_again(request, attempt, Contact.voicemail))
-        spoken = render("voicemail", ctx)
-        timeline.add(
-            await voicemail(
-                request.key("voicemail", attempt=attempt), call_sid=call.sid, to=candidate.phone, message=spoken
-            )
-        )
+        await leave_recorded_voicemail(request, ctx, attempt, timeline, call_sid=call.sid)
     return call
-
-
-async def _ask_recruiter_to_record(
-    request: CallbackRequest, ctx: MessageContext, attempt: int, timeline: Timeline
-) -> None:
-    """Right after she talked to the recruiter: the form's link and the call guide, by email and text."""
-    recruiter = request.round.organisation.recruiter
-    email = render_email("recruiter_call", ctx, to=recruiter.email, to_name=recruiter.name)
-    timeline.add(await send_email(request.key("recruiter-call", attempt=attempt), email, to_candidate=False))
-    if recruiter.phone:
-        body = render("recruiter_sms", ctx)
-        timeline.add(await send_sms(request.key("recruiter-call-sms", attempt=attempt), to=recruiter.phone, body=body))
 
 
 async def _write(

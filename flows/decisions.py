@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from config.round import Candidate
 from flows.models import Decision, Outcome, Reply
+from tasks.bridge import BridgedCall, RingOutcome
 from tasks.phone import CallOutcome, CallResult
 
 KEYPAD = {"1": Decision.confirm, "2": Decision.decline}
@@ -21,6 +22,11 @@ def decision_on_call(call: CallResult) -> Decision | None:
 def put_through(call: CallResult) -> bool:
     """She pressed 0 and talked to the recruiter, who then records the call."""
     return call.outcome is CallOutcome.human and call.digits == "0"
+
+
+def ring_again(call: BridgedCall) -> bool:
+    """The recruiter missed the ring (no answer, busy, declined, gone): ring again later."""
+    return call.ring is not RingOutcome.connected
 
 
 def leaves_voicemail(call: CallResult, candidate: Candidate) -> bool:

@@ -91,26 +91,30 @@ class RedoFrom(BaseModel):
 
 class Wait(StrEnum):
     """What a suspended candidate run waits for. Its pause key (``reply-2``), the step of its
-    timer (``reply-timer``) and the step that records how it ended (``reply``) derive from it."""
+    timer (``reply-timer``) and the step that records how it ended (``reply``) derive from it.
+    A wait that recurs inside an attempt (her call window before each ring of the recruiter)
+    carries its ring: ``call-window-1-2``, ``call-window-2-timer``."""
 
     reply = "reply"  # her answer to an attempt, or the reply window's end
     call_window = "call-window"  # her next call time, or an earlier answer
     text_window = "text-window"  # her waking hours for a text, or an earlier answer
 
-    def pause_key(self, attempt: int) -> str:
-        return f"{self.value}-{attempt}"
+    def pause_key(self, attempt: int, ring: int = 1) -> str:
+        return f"{self.value}-{attempt}" + (f"-{ring}" if ring > 1 else "")
 
-    def response_key(self, attempt: int) -> str:
+    def response_key(self, attempt: int, ring: int = 1) -> str:
         """The run input in which Prefect keeps the answer this wait was resumed with."""
-        return f"suspended-{self.pause_key(attempt)}-response"
+        return f"suspended-{self.pause_key(attempt, ring)}-response"
 
-    @property
-    def timer_step(self) -> str:
-        return f"{self.value}-timer"
+    def timer_step(self, ring: int = 1) -> str:
+        return f"{self.value}{self._ring(ring)}-timer"
 
-    @property
-    def recorded_step(self) -> str:
-        return "reply" if self is Wait.reply else f"{self.value}-reply"
+    def recorded_step(self, ring: int = 1) -> str:
+        return "reply" if self is Wait.reply else f"{self.value}{self._ring(ring)}-reply"
+
+    @staticmethod
+    def _ring(ring: int) -> str:
+        return f"-{ring}" if ring > 1 else ""
 
     @property
     def opened(self) -> str:
@@ -122,8 +126,20 @@ class Wait(StrEnum):
     @classmethod
     def of(cls, pause_key: str | None) -> Wait | None:
         """The wait a pause key belongs to (None: not one of ours, or not paused)."""
-        value, _, attempt = (pause_key or "").rpartition("-")
-        return cls(value) if value in cls._value2member_map_ and attempt.isdigit() else None
+        parts = (pause_key or "").split("-")
+        numbers = 0
+        while parts and parts[-1].isdigit():
+            parts, numbers = parts[:-1], numbers + 1
+        value = "-".join(parts)
+        return cls(value) if value in cls._value2member_map_ and numbers in (1, 2) else None
+
+    @classmethod
+    def recorded_by(cls, step: str) -> Wait | None:
+        """The wait for her hours whose record ``step`` is (``call-window-2-reply``), if any."""
+        parts = step.removesuffix("-reply").split("-")
+        value = "-".join(parts[:-1]) if parts[-1].isdigit() else "-".join(parts)
+        found = cls._value2member_map_.get(value) if step.endswith("-reply") else None
+        return cls(value) if found is not None else None
 
 
 class CallbackRequest(BaseModel):
@@ -181,6 +197,7 @@ class CallPlan(Done):
     agree to automated voice), decided once."""
 
     call_at: datetime | None
+    live: bool = False  # the recruiter's live call (ring the recruiter first), not the automated one
 
 
 class TextPlan(Done):

@@ -34,15 +34,22 @@ async def wait_for_reply(request: CallbackRequest, attempt: int, timeline: Timel
 
 
 async def wait(
-    request: CallbackRequest, attempt: int, timeline: Timeline, *, run_id: str, until: datetime, what: Wait
+    request: CallbackRequest,
+    attempt: int,
+    timeline: Timeline,
+    *,
+    run_id: str,
+    until: datetime,
+    what: Wait,
+    ring: int = 1,
 ) -> Reply:
     """Suspend until ``until`` (scaled by the time scale) or an earlier reply; the timer is a
     scheduled ``reply-deadline`` run, so nothing is held meanwhile."""
     now = datetime.now(timezone.utc)
     due = reply_due(now, until - now, time_scale=get_settings().time_scale)
-    pause_key = what.pause_key(attempt)
-    recorded_key = request.key(what.recorded_step, attempt=attempt)
-    timer = request.key(what.timer_step, attempt=attempt)
+    pause_key = what.pause_key(attempt, ring)
+    recorded_key = request.key(what.recorded_step(ring), attempt=attempt)
+    timer = request.key(what.timer_step(ring), attempt=attempt)
     timeline.add(await arm_deadline(timer, flow_run_id=run_id, pause_key=pause_key, due=due))
     ended = await recall(recorded_key, RecordedReply)
     if ended is not None:
@@ -50,7 +57,7 @@ async def wait(
         # decides; a rerun's new timer for it finds nothing waiting on it and does nothing
         timeline.add(ended)
         return ended.reply
-    earlier = await aread_flow_run_input(what.response_key(attempt), flow_run_id=UUID(run_id))
+    earlier = await aread_flow_run_input(what.response_key(attempt, ring), flow_run_id=UUID(run_id))
     if earlier is not None:
         # this run was resumed here before it crashed and was retried: a retry makes Prefect
         # forget the run's pauses, and suspending again would wait for a timer that has fired
@@ -84,8 +91,8 @@ async def record_reply(key: EffectKey, *, reply: Reply, run_id: str) -> Recorded
         stored = await inbox(UUID(run_id))
         reply = stored[0] if stored else reply
     if reply.decision is Decision.no_reply:
-        hours = next((w for w in Wait if w is not Wait.reply and key.step == w.recorded_step), None)
-        if hours is not None:
+        hours = Wait.recorded_by(key.step)
+        if hours is not None and hours is not Wait.reply:
             line = done(key, hours.opened)
         else:
             line = done(key, f"no reply by the deadline ({reply.channel.value})", event="no-reply")

@@ -9,7 +9,11 @@ The file (``SECONDROUND_SANDBOX_BEHAVIOURS``) maps an E.164 number to its script
 Call behaviours: answer-confirm (presses 1), answer-decline (2), answer-recruiter (0),
 answer-hangup, slow-answer (rings long, then presses 1), lost-response (the call goes through and
 she presses 1, but the create request gets a 500), voicemail, no-answer, busy, failed,
-invalid-number (refused at creation, error 21217). ``reply`` is played by the demo's candidates.
+invalid-number (refused at creation, error 21217). On a live call she simply talks to the
+recruiter if she answers. The recruiter's phone is scripted by ring (``sandbox/conference.py``):
+connect, connect-play-recording, answer-decline, answer-hangup, no-answer, busy, failed; after
+the list, ``otherwise``. ``reply`` is played by the demo's candidates (``via: recruiter``: the
+recruiter records her answer on the form).
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ class CallBehaviour(StrEnum):
     busy = "busy"
     failed = "failed"
     invalid_number = "invalid-number"
+    connect = "connect"  # the recruiter: presses 1 on the whisper; at her voicemail, 1 (own message)
+    connect_play_recording = "connect-play-recording"  # the same, then 2 at her voicemail (ours)
 
 
 class ScriptedReply(BaseModel):
@@ -46,10 +52,11 @@ class ScriptedReply(BaseModel):
 
 class Script(BaseModel):
     calls: list[CallBehaviour] = Field(default_factory=list)
+    otherwise: CallBehaviour = Field(default=CallBehaviour.no_answer, description="Every call after the list")
     reply: ScriptedReply | None = None
 
     def call(self, attempt: int) -> CallBehaviour:
-        return self.calls[attempt - 1] if attempt <= len(self.calls) else CallBehaviour.no_answer
+        return self.calls[attempt - 1] if attempt <= len(self.calls) else self.otherwise
 
 
 def load_scripts(path: Path | None) -> dict[str, Script]:

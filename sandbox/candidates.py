@@ -77,14 +77,24 @@ class ScriptedRepliers:
         the call and records it (or, with no such email, posts to the recruiter endpoint)."""
         said = {"decision": reply.outcome, "enthusiasm": "4", "professionalism": "5"}
         said |= {"questions": "Asked about parking: two visitor spaces.", "notes": "played by the sandbox"}
-        effects = self.ledger.effects(round_id=self.round.id, candidate_id=candidate.id)
-        form = next((e for e in effects if e.key.endswith(f".{reply.after_attempt}.recruiter-call")), None)
-        if form is not None:
-            [link] = FORM.findall(form.body["body"])
-            (await http.get(link)).raise_for_status()
-            (await http.post(link, data=said)).raise_for_status()
+        if await record_on_form(http, self.ledger, self.round.id, candidate.id, attempt=reply.after_attempt, said=said):
             return
         recorded: dict[str, str | int] = {"round_id": self.round.id, "candidate_id": candidate.id, **said}
         recorded |= {"enthusiasm": 4, "professionalism": 5}
         headers = {"Authorization": "Bearer sandbox", "Idempotency-Key": f"{self.round.id}.{candidate.id}"}
         (await http.post(f"{self.web_url}/recruiter/replies", json=recorded, headers=headers)).raise_for_status()
+
+
+async def record_on_form(
+    http: httpx.AsyncClient, ledger: Ledger, round_id: str, candidate_id: str, *, attempt: int, said: dict[str, str]
+) -> bool:
+    """The recruiter opens the form from the email sent after the call, and records it; False
+    when no such email was sent."""
+    effects = ledger.effects(round_id=round_id, candidate_id=candidate_id)
+    form = next((e for e in effects if e.key.endswith(f".{attempt}.recruiter-call")), None)
+    if form is None:
+        return False
+    [link] = FORM.findall(form.body["body"])
+    (await http.get(link)).raise_for_status()
+    (await http.post(link, data=said)).raise_for_status()
+    return True

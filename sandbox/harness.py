@@ -42,10 +42,11 @@ class Harness:
         self.ledger = Ledger(Path(stack.env["SECONDROUND_STATE_DIR"]) / "sandbox")
         self.rounds: dict[str, HiringRound] = {}
 
-    def script(self, phone: str, calls: list[str]) -> None:
+    def script(self, phone: str, calls: list[str], *, otherwise: str | None = None) -> None:
+        """How a sandbox phone answers each call (her attempts; the recruiter's rings)."""
         scripts = yaml.safe_load(self.behaviours.read_text()) if self.behaviours.exists() else {}
         scripts = scripts or {}
-        scripts[phone] = {"calls": calls}
+        scripts[phone] = {"calls": calls} | ({"otherwise": otherwise} if otherwise else {})
         self.behaviours.write_text(yaml.safe_dump(scripts))
 
     def round(self, data: dict[str, Any], calls: dict[str, list[str]]) -> HiringRound:

@@ -28,12 +28,16 @@ from twilio.request_validator import RequestValidator
 
 from config.settings import Settings
 from sandbox.behaviours import CallBehaviour, script_for
+from sandbox.conference import Conferences, conference_of
 from sandbox.ledger import Ledger
+from sandbox.ratelimit import Bucket
 
 log = logging.getLogger("sandbox.twilio")
 FINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
 KEYS = {CallBehaviour.answer_confirm: "1", CallBehaviour.answer_decline: "2", CallBehaviour.answer_recruiter: "0"}
 KEYS |= {CallBehaviour.slow_answer: "1", CallBehaviour.lost_response: "1"}
+ON_THE_LINE = {CallBehaviour.connect, CallBehaviour.connect_play_recording}  # the recruiter presses 1
+KEYS |= dict.fromkeys(ON_THE_LINE, "1")
 STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
 RINGING = {CallBehaviour.no_answer: ("no-answer", 1.5), CallBehaviour.busy: ("busy", 0.3)}
 RINGING |= {CallBehaviour.failed: ("failed", 0.2)}
@@ -41,25 +45,6 @@ RINGING |= {CallBehaviour.failed: ("failed", 0.2)}
 
 def rfc2822(moment: datetime | None) -> str | None:
     return format_datetime(moment, usegmt=True) if moment else None
-
-
-class Bucket:
-    """Calls per second policed like a network link (GCRA): one create per 1/rate seconds, with a
-    jitter tolerance of a tenth of that, so a request that is a few milliseconds early because
-    of scheduling is not punished, but two at once are."""
-
-    def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate
-        self.tolerance = self.interval / 10
-        self.next_due = 0.0  # the theoretical arrival time of the next create
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        due = max(self.next_due, now)
-        if due - now > self.tolerance:
-            return False
-        self.next_due = due + self.interval
-        return True
 
 
 class SandboxTwilio:
@@ -75,6 +60,7 @@ class SandboxTwilio:
         self.tasks: set[asyncio.Task[None]] = set()
         self.http: httpx.AsyncClient | None = None
         self.opted_out: set[str] = set()  # Twilio refuses to text a number that sent STOP (21610)
+        self.conferences = Conferences(self)
 
     def _ledger_key(self, url: str | None, step: str | None = None) -> tuple[str, str, str, int] | None:
         """(key, round, candidate, attempt) from the ``key`` our callback URLs carry."""
@@ -103,7 +89,9 @@ class SandboxTwilio:
             "StatusCallbackEvent": " ".join(form.get("StatusCallbackEvent", []))
         }
         found = self._ledger_key(one.get("StatusCallback"))
-        attempt = found[3] if found else 1 + sum(c["to"] == one["To"] for c in self.calls.values())
+        rings = 1 + sum(c["to"] == one["To"] for c in self.calls.values())
+        # her calls are scripted by attempt, the recruiter's phone by ring
+        attempt = found[3] if found and not found[0].split(".")[-1].startswith("ring-") else rings
         behaviour = script_for(self.settings.sandbox_behaviours, one["To"]).call(attempt)
         now = datetime.now(timezone.utc)
         call: dict[str, Any] = {
@@ -159,6 +147,8 @@ class SandboxTwilio:
         if event in form.get("StatusCallbackEvent", "completed").split() or event == "completed":
             params = {"CallSid": call["sid"], "CallStatus": status, "To": call["to"], "From": call["from"]}
             await self.callback(form.get("StatusCallback"), params | {"AccountSid": call["account_sid"]})
+        if status in FINAL:
+            await self.conferences.ended(call)
 
     async def play(self, call: dict[str, Any], behaviour: CallBehaviour) -> None:
         form = call["form"]
@@ -178,22 +168,28 @@ class SandboxTwilio:
         await self.callback(form.get("AsyncAmdStatusCallback"), amd)
         if machine:
             await self.machine(call)
+        elif conference_of(form.get("Twiml")):
+            await self.conferences.talk(call)  # she answered the recruiter's live call
         elif behaviour in KEYS:
-            await self.press(call, KEYS[behaviour])
+            answer = await self.press(call, KEYS[behaviour])
+            if behaviour in ON_THE_LINE and answer:
+                await self.conferences.on_the_line(call, answer, behaviour)
         await asyncio.sleep(0.3)
         if call["status"] not in FINAL:
             await self.status(call, "completed", "completed")
 
-    async def press(self, call: dict[str, Any], digits: str) -> None:
+    async def press(self, call: dict[str, Any], digits: str) -> str | None:
+        """Press a key at the call's Gather; returns what our webhook answered (TwiML)."""
         gather = ElementTree.fromstring(call["form"].get("Twiml", "<Response/>")).find("Gather")
         if gather is None:
-            return
+            return None
         await asyncio.sleep(0.3)
         params = {"CallSid": call["sid"], "Digits": digits, "To": call["to"], "From": call["from"]}
         answer = await self.callback(gather.get("action"), params)
-        dialled = ElementTree.fromstring(answer).findtext("Dial") if answer else None
+        dialled = (ElementTree.fromstring(answer).findtext("Dial") or "").strip() if answer else None
         if dialled:
             self.record(call["form"].get("StatusCallback"), channel="dial", to=dialled, body={}, step="dial")
+        return answer
 
     async def machine(self, call: dict[str, Any]) -> None:
         """Her answering machine records whatever we play, for up to 3 minutes, or until we hang up."""

@@ -40,6 +40,18 @@ class EffectKey(BaseModel):
     def __str__(self) -> str:
         return f"{self.round_id}.{self.candidate_id}.{self.attempt}.{self.step}"
 
+    @classmethod
+    def parse(cls, text: str) -> EffectKey | None:
+        """The key a peer sent back (a callback URL's ``key``); None when it is not one of ours."""
+        parts = text.split(".")
+        if len(parts) != 4 or not parts[2].isdigit():
+            return None
+        return cls(round_id=parts[0], candidate_id=parts[1], attempt=int(parts[2]), step=parts[3])
+
+    def but(self, step: str) -> EffectKey:
+        """The same candidate and attempt, another step (her leg of the recruiter's ring)."""
+        return self.model_copy(update={"step": step})
+
     @property
     def resource_id(self) -> str:
         return candidate_resource(self.round_id, self.candidate_id)

@@ -28,12 +28,12 @@ from twilio.rest.api.v2010.account.message import MessageInstance
 from config.errors import TerminalChannelError, TransientChannelError
 from config.settings import Settings, get_settings
 from tasks.clients import twiml
+from tasks.clients.calls import FINAL
 from tasks.clients.pacing import CallPacer
 from tasks.clients.twilio import backing_off, twilio_client
 from tasks.effects import EFFECT_TASK, Done, EffectKey, done, fault_point
 from tasks.optouts import opted_out
 
-FINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
 MACHINE = {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
 
 
@@ -61,7 +61,7 @@ def outcome_of_call(status: str, answered_by: str | None) -> CallOutcome:
     return {"busy": CallOutcome.busy, "no-answer": CallOutcome.no_answer}.get(status, CallOutcome.failed)
 
 
-def _url(settings: Settings, path: str, **query: str | int) -> str:
+def callback_url(settings: Settings, path: str, **query: str | int) -> str:
     return f"{settings.public_base_url.rstrip('/')}/twilio/{path}?{urlencode(query)}"
 
 
@@ -76,7 +76,7 @@ async def find_call(client: Client, settings: Settings, *, to: str, since: datet
     return min(ours, key=lambda c: c.date_created) if ours else None
 
 
-async def _dial(client: Client, settings: Settings, **params: object) -> CallInstance:
+async def dial(client: Client, settings: Settings, **params: object) -> CallInstance:
     pacer = CallPacer(settings.state_dir / "pacing" / "calls", per_second=settings.twilio_calls_per_second)
     return await backing_off(
         lambda: client.calls.create_async(**params),
@@ -109,7 +109,9 @@ async def call_candidate(
 ) -> CallResult:
     settings = get_settings()
     run_id = str(flow_run.get_id())
-    keypad = _url(settings, "keypad", run=run_id, attempt=key.attempt, recruiter=recruiter, dial=recruiter_phone)
+    keypad = callback_url(
+        settings, "keypad", run=run_id, attempt=key.attempt, recruiter=recruiter, dial=recruiter_phone
+    )
     fault_point(key, "before")
     async with twilio_client(settings) as client:
         try:
@@ -136,7 +138,7 @@ async def place_call(
 ) -> CallInstance:
     """Dial; after an ambiguous failure (5xx, timeout) look before dialling again."""
     try:
-        return await _dial(
+        return await dial(
             client,
             settings,
             to=to,
@@ -144,8 +146,8 @@ async def place_call(
             twiml=twiml.invitation(script, keypad_url=keypad),
             machine_detection="DetectMessageEnd",
             async_amd="true",
-            async_amd_status_callback=_url(settings, "amd", key=str(key)),
-            status_callback=_url(settings, "status", key=str(key)),
+            async_amd_status_callback=callback_url(settings, "amd", key=str(key)),
+            status_callback=callback_url(settings, "status", key=str(key)),
             status_callback_event=["initiated", "ringing", "answered", "completed"],
             timeout=settings.call_ring_seconds,
             time_limit=900,
@@ -221,7 +223,7 @@ async def text(client: Client, settings: Settings, key: EffectKey, *, to: str, b
             to=to,
             from_=settings.twilio_from_number,
             body=body,
-            status_callback=_url(settings, "sms-status", key=str(key)),
+            status_callback=callback_url(settings, "sms-status", key=str(key)),
         ),
         channel="sms",
         timeout=settings.twilio_timeout_seconds,

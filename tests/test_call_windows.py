@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
-from config.round import Interval
+from config.fields import Interval
 from flows.planning.windows import next_call_time, next_waking_time
 
 LONDON, TOKYO = ZoneInfo("Europe/London"), ZoneInfo("Asia/Tokyo")

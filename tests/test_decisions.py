@@ -94,13 +94,13 @@ def test_signed_links_refuse_tampering_and_expiry() -> None:
 
 
 def test_a_wait_names_its_pause_its_timer_and_its_record() -> None:
-    assert [Wait.reply.pause_key(2), Wait.reply.timer_step, Wait.reply.recorded_step] == [
+    assert [Wait.reply.pause_key(2), Wait.reply.timer_step(), Wait.reply.recorded_step()] == [
         "reply-2",
         "reply-timer",
         "reply",
     ]
     window = Wait.call_window
-    assert [window.pause_key(1), window.timer_step, window.recorded_step] == [
+    assert [window.pause_key(1), window.timer_step(), window.recorded_step()] == [
         "call-window-1",
         "call-window-timer",
         "call-window-reply",
@@ -108,6 +108,20 @@ def test_a_wait_names_its_pause_its_timer_and_its_record() -> None:
     assert Wait.reply.response_key(1) == "suspended-reply-1-response"  # Prefect's name for the resume input
     assert Wait.of("reply-3") is Wait.reply and Wait.of("call-window-1") is Wait.call_window
     assert [Wait.of(key) for key in (None, "", "reply", "keypad-1", "reply-x", "call-window")] == [None] * 6
+
+
+def test_a_wait_before_each_ring_of_the_recruiter_has_its_own_pause_timer_and_record() -> None:
+    window = Wait.call_window
+    assert [window.pause_key(1, 2), window.timer_step(2), window.recorded_step(2)] == [
+        "call-window-1-2",
+        "call-window-2-timer",
+        "call-window-2-reply",
+    ]
+    assert window.response_key(2, 3) == "suspended-call-window-2-3-response"
+    assert Wait.of("call-window-1-2") is window and Wait.of("call-window-1-2-3") is None
+    assert Wait.recorded_by("call-window-2-reply") is window
+    assert Wait.recorded_by("text-window-reply") is Wait.text_window
+    assert [Wait.recorded_by(step) for step in ("reply", "call", "keypad-reply")] == [None] * 3
 
 
 def test_a_rerun_redoes_its_step_and_every_later_contact_only() -> None:

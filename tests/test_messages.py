@@ -22,7 +22,7 @@ from config.round import Candidate, HiringRound
 from config.settings import Settings
 from flows.messages.context import AlertContext, MessageContext, context
 from flows.messages.invites import interview_invite
-from flows.messages.render import CateringMessage, catering_email, recruiter_email, render_email, staff_email
+from flows.messages.render import CateringMessage, catering_email, recruiter_email, render, render_email, staff_email
 from flows.messages.templates import EMAIL_KINDS, ENVIRONMENT, TEMPLATES
 from flows.models import Slot
 from sandbox.rounds import example_data
@@ -54,7 +54,8 @@ def every_kind(round_: HiringRound, candidate: Candidate, *, attempt: int = 2) -
         built[kind.value] = message
     built["recruiter_alert"] = recruiter_email(round_, candidate, "declined", f"{candidate.name} declined.")
     recruiter = round_.organisation.recruiter
-    built["recruiter_call"] = render_email("recruiter_call", ctx, to=recruiter.email, to_name=recruiter.name)
+    for kind in ("recruiter_call", "recruiter_guide"):
+        built[kind] = render_email(kind, ctx, to=recruiter.email, to_name=recruiter.name)
     return built
 
 
@@ -229,3 +230,16 @@ def test_the_panel_is_briefed_on_her_questions_and_what_to_know() -> None:
     assert "Good to know: Step-free access, please" in briefing.text
     assert "Is there parking? &lt;Yes&gt;" in briefing.html
     assert "She asked" not in staff_email("staff_briefing", context(ROUND, ALICE, SLOT), ROUND.staff[0]).text
+
+
+def test_the_recruiters_call_guide_names_her_first_interview_and_the_slot_on_both_clocks() -> None:
+    alice = example(notes="Strong on SQL, asked about on-call.").candidates[0]
+    ctx = context(ROUND, alice, SLOT, attempt=1)
+    recruiter = ROUND.organisation.recruiter
+    guide = render_email("recruiter_guide", ctx, to=recruiter.email, to_name=recruiter.name)
+    for part in (guide.text, guide.html):
+        assert "Strong on SQL, asked about on-call." in part and ctx.when in part
+        assert "/recruiter/calls/" in part and "about to ring" in part
+    assert guide.subject == "Calling Alice Moreau now: your call guide"
+    whisper = render("whisper", ctx)
+    assert whisper == "Second-interview call to Alice Moreau, Backend engineers, December 2026. Press 1 to connect."

@@ -46,6 +46,7 @@ class MessageContext(_Values):
     name: str
     first_name: str
     organisation: str
+    round_name: str
     recruiter: str
     recruiter_phone: str
     recruiter_email: str
@@ -88,6 +89,8 @@ class MessageContext(_Values):
     meal_when: str = ""  # when the food is served, on the venue's clock
     her_questions: str = ""  # the panel's briefing: what she asked the recruiter, and the answers
     for_panel: str = ""  # what the recruiter says the panel should know (access needs, dietary)
+    first_interview: str = ""  # the round file's line from her first interview, for the call guide
+    recorded: bool = False  # the recruiter's live call is recorded (she is told at the start)
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,17 @@ def _links(round_: RoundDetails, candidate: Candidate, slot: Slot, attempt: int)
     return link("confirm"), link("decline"), link("another-time"), link(RECRUITER, "recruiter/calls")
 
 
+class _Callback(TypedDict):
+    callback_number: str
+    callback_spoken: str
+
+
+def _callback(recruiter_phone: str | None) -> _Callback:
+    """Where her call back reaches us (our number, else the recruiter's), written and spoken."""
+    number = get_settings().twilio_from_number or recruiter_phone or ""
+    return {"callback_number": number, "callback_spoken": clock.spoken_number(number)}
+
+
 def context(
     round_: RoundDetails, candidate: Candidate, slot: Slot, *, attempt: int = 0, reason: str = "", cancels: bool = False
 ) -> MessageContext:
@@ -176,11 +190,11 @@ def context(
     confirm, decline, ask, recruiter_form = _links(round_, candidate, slot, attempt)
     first, other = clock.clocks_for(round_, candidate)
     place, address, directions = _where(round_)
-    callback = get_settings().twilio_from_number or recruiter.phone or ""  # her call back reaches our number
     return MessageContext(
         name=candidate.name,
         first_name=candidate.name.split()[0],
         organisation=round_.organisation.name,
+        round_name=round_.name,
         recruiter=recruiter.name,
         recruiter_phone=recruiter.phone or "",
         recruiter_email=recruiter.email,
@@ -204,6 +218,7 @@ def context(
         ask_link=ask,
         recruiter_link=recruiter_form,
         **_the_day(round_, slot),
-        callback_number=callback,
-        callback_spoken=clock.spoken_number(callback),
+        **_callback(recruiter.phone),
+        first_interview=candidate.notes,
+        recorded=round_.calling.record,
     )

@@ -28,6 +28,7 @@ EMAIL_KINDS = (
     "staff_release",
     "recruiter_alert",
     "recruiter_call",
+    "recruiter_guide",
     "catering_notice",
     "catering_order",
     "catering_cancel",

@@ -1,12 +1,15 @@
-"""What the phone says: TwiML for a person, a machine, and each keypad choice.
+"""What the phone says: TwiML for a person, a machine, and each keypad choice; and for the
+recruiter's live call, the whisper, the conference both legs join, and the prompt when her
+voicemail answers.
 
-Pure. Used by ``tasks/phone.py`` when it places a call and by ``web/`` when she presses a key.
+Pure. Used by ``tasks/phone.py`` and ``tasks/bridge.py`` when they place or steer a call, and by
+``web/`` when she or the recruiter presses a key.
 Twilio caps inline TwiML at 4,000 characters; a longer script is a round-file problem.
 """
 
 from __future__ import annotations
 
-from twilio.twiml.voice_response import Gather, VoiceResponse
+from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from config.errors import ConfigError
 
@@ -54,3 +57,57 @@ def keypad_answer(digits: str, *, recruiter_name: str, recruiter_phone: str | No
         response.say("We will send you the details by email, where you can reply. Goodbye.", voice=VOICE)
     response.hangup()
     return str(response)
+
+
+def whisper(text: str, *, action: str) -> str:
+    """The recruiter's ring: whom we are about to call; 1 connects, anything else is a miss."""
+    response = VoiceResponse()
+    gather = Gather(num_digits=1, action=action, method="POST", timeout=10)
+    gather.say(text, voice=VOICE)
+    response.append(gather)
+    response.say("No key pressed. We will ring you again later. Goodbye.", voice=VOICE)
+    response.hangup()
+    return _checked(response)
+
+
+def join(conference: str, *, say: str = "", record: bool = False, ends_call: bool = False) -> str:
+    """One leg of the live call joins its conference (named by the call's business key).
+
+    Her leg ends the conference when she hangs up (``ends_call``); the recruiter's does not, so
+    the recruiter can step out to answer the voicemail prompt while her machine stays on the line."""
+    response = VoiceResponse()
+    if say:
+        response.say(say, voice=VOICE)
+    dial = Dial()
+    dial.conference(
+        conference,
+        start_conference_on_enter=True,
+        end_conference_on_exit=ends_call,
+        beep=False,
+        wait_url="",
+        record="record-from-start" if record else "do-not-record",
+    )
+    response.append(dial)
+    response.hangup()
+    return _checked(response)
+
+
+def machine_prompt(*, action: str, recording: bool) -> str:
+    """Her voicemail answered: the recruiter leaves a message of their own, or plays ours."""
+    response = VoiceResponse()
+    offer = "Press 1 to leave your own message"
+    offer += ", or 2 to play the recorded invitation and hang up." if recording else "."
+    gather = Gather(num_digits=1, action=action, method="POST", timeout=10)
+    gather.say(f"Her voicemail has answered. {offer}", voice=VOICE)
+    response.append(gather)
+    response.say("No key pressed. We will email her. Goodbye.", voice=VOICE)
+    response.hangup()
+    return _checked(response)
+
+
+def goodbye(text: str) -> str:
+    """Tell the recruiter how the call ended, and hang up."""
+    response = VoiceResponse()
+    response.say(text, voice=VOICE)
+    response.hangup()
+    return _checked(response)

@@ -112,8 +112,8 @@ def test_waits_durably_for_her_call_time(outcomes: dict[str, CallbackResult], ha
     assert (jan.outcome, jan.attempts) == (Outcome.confirmed, 1)
     steps = [line.step for line in jan.timeline]
     window = Wait.call_window
-    assert steps.index("plan-call") < steps.index(window.timer_step) < steps.index(window.recorded_step)
-    assert steps.index(window.recorded_step) < steps.index("call")
+    assert steps.index("plan-call") < steps.index(window.timer_step()) < steps.index(window.recorded_step())
+    assert steps.index(window.recorded_step()) < steps.index("call")
     plan = next(line for line in jan.timeline if line.step == "plan-call")
     assert f"call at {TOMORROW:%Y-%m-%d} 10:00Z" in plan.detail  # London is on UTC in winter
 
@@ -125,8 +125,8 @@ def test_a_text_at_night_waits_for_her_morning(outcomes: dict[str, CallbackResul
     lines = [line for line in mia.timeline if line.attempt == 1]
     steps = [line.step for line in lines]
     window = Wait.text_window
-    assert steps.index("email") < steps.index("plan-text") < steps.index(window.timer_step)
-    assert steps.index(window.timer_step) < steps.index(window.recorded_step) < steps.index("sms")
+    assert steps.index("email") < steps.index("plan-text") < steps.index(window.timer_step())
+    assert steps.index(window.timer_step()) < steps.index(window.recorded_step()) < steps.index("sms")
     plan = next(line for line in lines if line.step == "plan-text")
     assert "quiet hours on her clock" in plan.detail
 
