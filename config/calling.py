@@ -55,7 +55,10 @@ class WorkingHours(Strict):
 
 class Recruiter(Person):
     hours: WorkingHours = Field(default_factory=WorkingHours, description="When the recruiter takes calls")
-    calendar: str = Field(default="", description="CalDAV calendar URL: calls are kept out of its busy times")
+    calendar: str = Field(
+        default="",
+        description="CalDAV calendar URL (default: recruiter/ under the base URL): calls avoid its busy times",
+    )
 
 
 class Calling(Strict):

@@ -19,7 +19,7 @@ from config.fields import Interval
 from config.settings import get_settings
 from flows.models import CallbackRequest, CallPlan, TextPlan
 from flows.planning.windows import next_call_time, next_waking_time, outside, overlap
-from tasks.calendars import find_busy
+from tasks.calendars import find_busy, recruiter_calendar
 from tasks.effects import BY_BUSINESS_KEY, EffectKey, done
 
 
@@ -55,8 +55,8 @@ async def _recruiter_free(request: CallbackRequest, now: datetime) -> list[Inter
     if end <= now:
         return []
     windows = overlap(calls, recruiter.hours.spans(now, end, zone_name=round_.time_zone))
-    if recruiter.calendar and windows:
-        busy = await find_busy({"recruiter": recruiter.calendar.rstrip("/") + "/"}, now, end)
+    if windows:
+        busy = await find_busy({"recruiter": recruiter_calendar(round_)}, now, end)
         windows = outside(windows, busy["recruiter"])
     return windows
 

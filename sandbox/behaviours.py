@@ -48,6 +48,8 @@ class ScriptedReply(BaseModel):
     outcome: Literal["confirm", "decline"]
     via: Literal["link", "sms", "call", "recruiter"] = "link"
     delay: timedelta = timedelta(seconds=3)
+    enthusiasm: int = Field(default=4, ge=1, le=5, description="What the recruiter records (via: recruiter)")
+    professionalism: int = Field(default=5, ge=1, le=5)
 
 
 class Script(BaseModel):

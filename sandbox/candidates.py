@@ -75,12 +75,16 @@ class ScriptedRepliers:
     async def record_call(self, http: httpx.AsyncClient, candidate: Candidate, reply: ScriptedReply) -> None:
         """The recruiter who talked to her opens the form's link from the email we sent right after
         the call and records it (or, with no such email, posts to the recruiter endpoint)."""
-        said = {"decision": reply.outcome, "enthusiasm": "4", "professionalism": "5"}
+        said = {
+            "decision": reply.outcome,
+            "enthusiasm": str(reply.enthusiasm),
+            "professionalism": str(reply.professionalism),
+        }
         said |= {"questions": "Asked about parking: two visitor spaces.", "notes": "played by the sandbox"}
         if await record_on_form(http, self.ledger, self.round.id, candidate.id, attempt=reply.after_attempt, said=said):
             return
         recorded: dict[str, str | int] = {"round_id": self.round.id, "candidate_id": candidate.id, **said}
-        recorded |= {"enthusiasm": 4, "professionalism": 5}
+        recorded |= {"enthusiasm": reply.enthusiasm, "professionalism": reply.professionalism}
         headers = {"Authorization": "Bearer sandbox", "Idempotency-Key": f"{self.round.id}.{candidate.id}"}
         (await http.post(f"{self.web_url}/recruiter/replies", json=recorded, headers=headers)).raise_for_status()
 

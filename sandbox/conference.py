@@ -62,7 +62,6 @@ class Conferences:
 
     async def talk(self, call: dict[str, Any]) -> None:
         """She answered a live call: she and the recruiter talk, then she hangs up."""
-        self.join(call, conference_of(call["form"].get("Twiml")) or "")
         await asyncio.sleep(TALK_SECONDS)
 
     async def on_the_line(self, call: dict[str, Any], answer: str, behaviour: CallBehaviour) -> None:

@@ -166,6 +166,8 @@ class SandboxTwilio:
         await self.status(call, "in-progress", "answered")
         amd = {"CallSid": call["sid"], "AnsweredBy": call["answered_by"], "MachineDetectionDuration": "2400"}
         await self.callback(form.get("AsyncAmdStatusCallback"), amd)
+        if conference_of(form.get("Twiml")):  # the recruiter's live call: her leg joins the conference
+            self.conferences.join(call, conference_of(form.get("Twiml")) or "")
         if machine:
             await self.machine(call)
         elif conference_of(form.get("Twiml")):

@@ -36,6 +36,12 @@ def calendar_urls(round_: RoundDetails) -> dict[str, str]:
     return {key: url if url.endswith("/") else url + "/" for key, url in urls.items()}
 
 
+def recruiter_calendar(round_: RoundDetails) -> str:
+    """The recruiter's calendar, whose busy times live calls avoid: the round file's, else under the base URL."""
+    url = round_.organisation.recruiter.calendar or f"{get_settings().caldav_url.rstrip('/')}/recruiter/"
+    return url if url.endswith("/") else url + "/"
+
+
 def hold_uid(key: EffectKey) -> str:
     return f"{key}@{get_settings().mail_domain}"
 
