@@ -99,7 +99,7 @@ async def _her_leg(client: Client, settings: Settings, key: EffectKey, live: Liv
         her = await find_call(client, settings, to=live.to, since=live.since)
         if her is None and not await on_line(client, settings, ring_sid):
             return _missed(key, RingOutcome.gone, "the recruiter hung up before she was dialled", sid=ring_sid)
-        her = her or await _dial_her(client, settings, key, live)
+        her = her or await dial_her(client, settings, key, live)
     except TerminalChannelError as error:
         await tell(client, settings, ring_sid, "We could not reach her number. We will email her. Goodbye.")
         line = done(key, f"not called: {error}", event="called", outcome=CallOutcome.unreachable.value)
@@ -146,20 +146,8 @@ async def _ring(client: Client, settings: Settings, key: EffectKey, live: Live, 
     leg = await _stored_leg(client, settings, key, live, run_id=run_id)
     if leg is not None:
         return leg
-    run = str(run_id)
-    action = callback_url(settings, "whisper", key=str(key), run=run, record=int(live.record))
     try:
-        return await dial(
-            client,
-            settings,
-            to=live.recruiter_phone,
-            from_=settings.twilio_from_number,
-            twiml=twiml.whisper(live.whisper, action=action),
-            status_callback=callback_url(settings, "status", key=str(key), run=run),
-            status_callback_event=EVENTS,
-            timeout=settings.call_ring_seconds,
-            time_limit=CONVERSATION_LIMIT,
-        )
+        return await dial_recruiter(client, settings, key, live, run=str(run_id))
     except TransientChannelError:  # ambiguous: created or not? its status callback tells
         found = await _read_soon(input_key("leg", key), run_id)
         if found is None:
@@ -178,7 +166,23 @@ async def _stored_leg(
     return await fetch(client, settings, str(sid)) if sid else None
 
 
-async def _dial_her(client: Client, settings: Settings, key: EffectKey, live: Live) -> CallInstance:
+async def dial_recruiter(client: Client, settings: Settings, key: EffectKey, live: Live, *, run: str) -> CallInstance:
+    """The recruiter's leg: the whisper, its key to us; status callbacks carry the run and key."""
+    action = callback_url(settings, "whisper", key=str(key), run=run, record=int(live.record))
+    return await dial(
+        client,
+        settings,
+        to=live.recruiter_phone,
+        from_=settings.twilio_from_number,
+        twiml=twiml.whisper(live.whisper, action=action),
+        status_callback=callback_url(settings, "status", key=str(key), run=run),
+        status_callback_event=EVENTS,
+        timeout=settings.call_ring_seconds,
+        time_limit=CONVERSATION_LIMIT,
+    )
+
+
+async def dial_her(client: Client, settings: Settings, key: EffectKey, live: Live) -> CallInstance:
     conference, her_key = str(key), str(key.but("call"))
     return await dial(
         client,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
+from config.calling import WorkingHours
 from config.fields import Interval
-from flows.planning.windows import next_call_time, next_waking_time
+from flows.planning.windows import next_call_time, next_waking_time, outside, overlap
 
 LONDON, TOKYO = ZoneInfo("Europe/London"), ZoneInfo("Asia/Tokyo")
 HOURS = {"earliest": time(8), "latest": time(21)}
@@ -59,3 +60,23 @@ def test_a_text_waits_for_her_morning_and_goes_at_once_by_day() -> None:
     assert next_waking_time(late, "Europe/London", **HOURS) == utc(2026, 12, 2, 8)
     assert next_waking_time(utc(2026, 12, 1, 12), "Europe/London", **HOURS) == utc(2026, 12, 1, 12)
     assert next_waking_time(late, "Asia/Tokyo", earliest=time(9), latest=time(20)) == utc(2026, 12, 2, 0)
+
+
+def test_the_recruiters_working_hours_follow_the_recruiters_clock() -> None:
+    hours = WorkingHours(days=["mon", "tue"], start=time(9), end=time(17), time_zone="America/New_York")
+    spans = hours.spans(utc(2026, 12, 7, 0), utc(2026, 12, 10, 0), zone_name="Europe/London")  # Mon..Wed
+    assert [(s.start, s.end) for s in spans] == [
+        (utc(2026, 12, 7, 14), utc(2026, 12, 7, 22)),
+        (utc(2026, 12, 8, 14), utc(2026, 12, 8, 22)),
+    ]
+
+
+def test_her_call_times_within_the_recruiters_hours_and_outside_the_meetings() -> None:
+    hers = [window(utc(2026, 12, 7, 8), utc(2026, 12, 7, 20))]
+    recruiter = [window(utc(2026, 12, 7, 9), utc(2026, 12, 7, 17))]
+    busy = [(utc(2026, 12, 7, 9), utc(2026, 12, 7, 10)), (utc(2026, 12, 7, 12), utc(2026, 12, 7, 13))]
+    free = outside(overlap(hers, recruiter), busy)
+    assert [(w.start.hour, w.end.hour) for w in free] == [(10, 12), (13, 17)]
+    at = next_call_time(utc(2026, 12, 7, 9, 30), free, "Europe/London", **HOURS)
+    assert at == utc(2026, 12, 7, 10)
+    assert outside(free, [(utc(2026, 12, 7, 0), utc(2026, 12, 8, 0))]) == []

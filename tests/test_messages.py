@@ -54,8 +54,8 @@ def every_kind(round_: HiringRound, candidate: Candidate, *, attempt: int = 2) -
         built[kind.value] = message
     built["recruiter_alert"] = recruiter_email(round_, candidate, "declined", f"{candidate.name} declined.")
     recruiter = round_.organisation.recruiter
-    for kind in ("recruiter_call", "recruiter_guide"):
-        built[kind] = render_email(kind, ctx, to=recruiter.email, to_name=recruiter.name)
+    for name in ("recruiter_call", "recruiter_guide"):
+        built[name] = render_email(name, ctx, to=recruiter.email, to_name=recruiter.name)
     return built
 
 

@@ -106,3 +106,31 @@ def test_validate_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(["validate", str(bad)]) == 1
     err = capsys.readouterr().err
     assert "1 problem(s)" in err and "candidates[3].phone: '12345' is not a valid E.164 number" in err
+
+
+def test_the_recruiter_calls_live_unless_the_round_or_she_says_automated() -> None:
+    round_ = load_round(EXAMPLE)
+    modes = {c.id: round_.call_mode(c).value for c in round_.candidates}
+    assert modes["alice-moreau"] == "recruiter" and modes["dara-oconnell"] == "automated"
+    assert round_.calling.recruiter_rings == 2 and round_.calling.recruiter_retry.total_seconds() == 900
+    assert round_.candidate("alice-moreau").notes.startswith("Designed the payments")
+
+
+def test_a_live_call_needs_the_recruiters_phone() -> None:
+    data = example_data()
+    del data["organisation"]["recruiter"]["phone"]
+    [problem] = problems(data)
+    assert "organisation.recruiter.phone is needed" in problem and "alice-moreau" in problem
+    data["calling"]["mode"] = "automated"
+    for candidate in data["candidates"]:
+        candidate.pop("call_mode", None)
+    assert parse_round(yaml.safe_dump(data)).calling.mode.value == "automated"
+
+
+def test_bad_calling_settings_are_named() -> None:
+    data = example_data()
+    data["calling"] = {"mode": "robot", "recruiter_rings": 0}
+    data["organisation"]["recruiter"]["hours"] = {"start": "18:00", "end": "09:00", "time_zone": "Mars/Base"}
+    found = "\n".join(problems(data))
+    for path in ("calling.mode", "calling.recruiter_rings", "organisation.recruiter.hours"):
+        assert path in found

@@ -100,7 +100,9 @@ def test_the_page_sets_no_cookie_and_sends_no_referrer(client: TestClient) -> No
 
 
 def test_webhooks_without_a_valid_signature_get_403(client: TestClient, tmp_path: Path) -> None:
-    for path in ("/twilio/sms", "/twilio/voice", "/twilio/voice/keypad?round=r&candidate=c"):
+    run = "6f1c0c4e-0000-4000-8000-000000000001"
+    live = (f"/twilio/whisper?key=r.c.1.ring-1&run={run}", f"/twilio/machine?key=r.c.1.ring-1&run={run}")
+    for path in ("/twilio/sms", "/twilio/voice", "/twilio/voice/keypad?round=r&candidate=c", *live):
         answer = client.post(path, data={"From": "+12125550101", "Body": "YES"}, headers={"X-Twilio-Signature": "x"})
         assert answer.status_code == 403, path
     assert rows(tmp_path) == 0

@@ -26,6 +26,9 @@ from pydantic import SecretStr
 from config.errors import TerminalChannelError
 from config.settings import Settings
 from sandbox.peers import PROJECT_DIR, free_port
+from tasks.bridge import Live, dial_her, dial_recruiter
+from tasks.clients import twiml
+from tasks.clients.calls import hang_up_quietly, steer, tell
 from tasks.clients.twilio import backing_off, twilio_client
 from tasks.effects import EffectKey
 from tasks.phone import already_texted, find_call, follow_call, hang_up, place_call, play_voicemail, text
@@ -105,6 +108,33 @@ def test_looking_up_following_and_updating_calls_are_valid(settings: Settings) -
             await hang_up(client, settings, "CA" + "a" * 32)
 
     asyncio.run(rest())
+
+
+def test_the_recruiters_live_call_is_valid_leg_by_leg(settings: Settings) -> None:
+    """The recruiter's ring with its whisper, her leg into the conference (machine detection,
+    recording), and the prompt and goodbye sent to a live leg."""
+    live = Live(
+        to="+14155550100",
+        recruiter_phone="+14155550199",
+        whisper="Second-interview call to Zoe Test, Backend round. Press 1 to connect.",
+        notice="Hello Zoe, this call is recorded.",
+        record=True,
+        voicemail=True,
+        since=datetime.now(timezone.utc),
+    )
+    ring = KEY.but("ring-1")
+
+    async def legs() -> None:
+        async with twilio_client(settings) as client:
+            recruiter = await dial_recruiter(client, settings, ring, live, run="6f1c0c4e-0000-4000-8000-000000000001")
+            her = await dial_her(client, settings, ring, live)
+            assert str(recruiter.sid).startswith("CA") and str(her.sid).startswith("CA")
+            action = "https://hr.example.org/twilio/machine?key=x&run=y"
+            await steer(client, settings, "CA" + "b" * 32, twiml.machine_prompt(action=action, recording=True))
+            await tell(client, settings, "CA" + "b" * 32, "She did not answer. Goodbye.")
+            await hang_up_quietly(client, settings, "CA" + "b" * 32)
+
+    asyncio.run(legs())
 
 
 def test_the_sms_and_its_lookup_are_valid(settings: Settings) -> None:
