@@ -63,19 +63,24 @@ async def wait(
         # forget the run's pauses, and suspending again would wait for a timer that has fired
         reply = Reply(**earlier)
     else:
-        await timeline.publish(_waiting_line(what, attempt), next_action=_next_action(request, what, attempt, due))
+        waiting = _waiting_line(what, attempt, ring)
+        await timeline.publish(waiting, next_action=_next_action(request, what, attempt, due, ring=ring))
         reply = await asuspend_flow_run(wait_for_input=Reply, key=pause_key)
     recorded = await record_reply(recorded_key, reply=reply, run_id=run_id)
     timeline.add(recorded)
     return recorded.reply
 
 
-def _waiting_line(what: Wait, attempt: int) -> str:
+def _waiting_line(what: Wait, attempt: int, ring: int = 1) -> str:
+    if ring > 1:
+        return f"waiting to ring the recruiter again (ring {ring}) for attempt {attempt}"
     waiting = {Wait.reply: "a reply to", Wait.call_window: "her call window for", Wait.text_window: "her morning for"}
     return f"waiting for {waiting[what]} attempt {attempt}"
 
 
-def _next_action(request: CallbackRequest, what: Wait, attempt: int, due: datetime) -> str:
+def _next_action(request: CallbackRequest, what: Wait, attempt: int, due: datetime, *, ring: int = 1) -> str:
+    if ring > 1:
+        return f"ring the recruiter again at {due:%d %b %H:%M:%S} UTC"
     if what is Wait.reply:
         then = "no reply: next attempt" if attempt < request.round.cadence.attempts else "no reply: release"
     else:

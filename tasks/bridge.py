@@ -39,6 +39,8 @@ from tasks.phone import CallOutcome, CallResult, callback_url, dial, find_call, 
 from tasks.phone import outcome_of_call as her_outcome
 
 EVENTS = ["initiated", "ringing", "answered", "completed"]
+MISSED = "the recruiter did not take the call"  # how a missed ring's timeline line starts
+LEFT_MESSAGE = "the recruiter left her a message"
 CONVERSATION_LIMIT = 3600  # seconds: Twilio's time_limit on both legs, and how long we follow them
 
 
@@ -88,7 +90,7 @@ async def call_with_recruiter(key: EffectKey, *, live: Live) -> BridgedCall:
         pressed, status = await _pressed(client, settings, str(ring.sid), input_key("whisper", key), run_id)
         if pressed != "1":
             miss = RingOutcome.declined if pressed or status == "completed" else _miss_of(status)
-            return _missed(key, miss, f"the recruiter did not take the call ({miss.value})", sid=ring.sid)
+            return _missed(key, miss, miss.value, sid=ring.sid)
         fault_point(key, "between")
         return await _her_leg(client, settings, key, live, ring_sid=str(ring.sid))
 
@@ -98,7 +100,7 @@ async def _her_leg(client: Client, settings: Settings, key: EffectKey, live: Liv
     try:
         her = await find_call(client, settings, to=live.to, since=live.since)
         if her is None and not await on_line(client, settings, ring_sid):
-            return _missed(key, RingOutcome.gone, "the recruiter hung up before she was dialled", sid=ring_sid)
+            return _missed(key, RingOutcome.gone, "hung up before she was dialled", sid=ring_sid)
         her = her or await dial_her(client, settings, key, live)
     except TerminalChannelError as error:
         await tell(client, settings, ring_sid, "We could not reach her number. We will email her. Goodbye.")
@@ -133,7 +135,7 @@ async def _at_her_machine(
         return BridgedCall(**line.model_dump(), outcome=CallOutcome.machine, play_recording=True, **bridged)
     if choice == "1":
         await _until_one_ends(client, her_sid, ring_sid, settings)
-        detail = "her voicemail answered: the recruiter left her a message"
+        detail = f"her voicemail answered: {LEFT_MESSAGE}"
         line = done(key, detail, event="voicemail-left", outcome="machine", by="recruiter")
         return BridgedCall(**line.model_dump(), outcome=CallOutcome.machine, left_message=True, **bridged)
     await hang_up_quietly(client, settings, her_sid)
@@ -242,6 +244,6 @@ def _miss_of(status: str) -> RingOutcome:
     return {"busy": RingOutcome.busy, "failed": RingOutcome.failed}.get(status, RingOutcome.no_answer)
 
 
-def _missed(key: EffectKey, ring: RingOutcome, detail: str, *, sid: str | None = None) -> BridgedCall:
-    line = done(key, detail, event="recruiter-missed", ring=ring.value)
+def _missed(key: EffectKey, ring: RingOutcome, why: str, *, sid: str | None = None) -> BridgedCall:
+    line = done(key, f"{MISSED} ({why})", event="recruiter-missed", ring=ring.value)
     return BridgedCall(**line.model_dump(), outcome=CallOutcome.no_answer, ring=ring, recruiter_sid=sid)

@@ -44,11 +44,14 @@ def test_dry_run_renders_every_message_of_every_candidate(tmp_path: Path, capsys
     for person in shortlisted:
         files = sorted(p.name for p in (out / person["id"]).iterdir())
         steps = {name.split("-", 1)[1].rsplit(".", 1)[0] for name in files}
+        live = person.get("call_mode", data["calling"]["mode"]) == "recruiter"
         for attempt in (1, 2):
             assert f"{attempt}.email" in steps
             voice = person["consent"]["automated_voice"]  # no automated call nor voicemail without it
-            assert (f"{attempt}.call" in steps) == (f"{attempt}.voicemail" in steps) == voice
-            assert (f"{attempt}.no-call" in steps) == (not voice)
+            assert (f"{attempt}.voicemail" in steps) == voice
+            assert ({f"{attempt}.call-guide", f"{attempt}.whisper"} <= steps) == live
+            assert (f"{attempt}.call" in steps) == (voice and not live)
+            assert (f"{attempt}.no-call" in steps) == (not voice and not live)
             assert (f"{attempt}.sms" in steps) == person["consent"]["sms"]
         panel = {f"confirmed.briefing-{p}" for p in data["plan"]["panel"]}
         assert panel | {"confirmed.confirmation", "confirmed.catering-order", "released.release-notice"} <= steps
@@ -57,10 +60,15 @@ def test_dry_run_renders_every_message_of_every_candidate(tmp_path: Path, capsys
         assert b"METHOD:REQUEST\r\n" in invite  # as attached: CRLF lines
         email = next((out / person["id"]).glob("*-1.email.txt")).read_text(encoding="utf-8")
         assert email.startswith(f"To: {person['email']}\nSubject: ") and "/r/" in email
-    alice = (out / "alice-moreau" / "01-1.call.txt").read_text(encoding="utf-8")
+    hiro = (out / "hiro-tanaka" / "01-1.call.txt").read_text(encoding="utf-8")  # the automated call
     # the London office's clock first, hers beside it; for the ear, unambiguous
-    assert "Tuesday the 8th of December 2026 at 9 a.m. London time, that is 4 a.m. in New York" in alice
-    invitation = (out / "alice-moreau" / "03-1.email.txt").read_text(encoding="utf-8")
+    assert "Wednesday the 16th of December 2026 at 9 a.m. London time, that is 6 p.m. in Tokyo" in hiro
+    guide = (out / "alice-moreau" / "01-1.call-guide.txt").read_text(encoding="utf-8")  # the recruiter's call
+    assert "Tuesday 08 December 2026 at 09:00 London time (04:00 in New York)" in guide
+    assert "First interview: Designed the payments retry queue" in guide
+    whisper = (out / "alice-moreau" / "02-1.whisper.txt").read_text(encoding="utf-8")
+    assert "Second-interview call to Alice Moreau" in whisper
+    invitation = next((out / "alice-moreau").glob("*-1.email.txt")).read_text(encoding="utf-8")
     assert "When:  Tuesday 08 December 2026 at 09:00 London time (04:00 in New York), about 6 h" in invitation
     assert "Tue 08 Dec 2026 09:00 London (04:00 in New York), room fleet" in said
 

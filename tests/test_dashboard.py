@@ -49,6 +49,17 @@ def test_a_row_from_her_timeline() -> None:
     }
 
 
+def test_a_ring_the_recruiter_missed_is_no_contact_and_the_recruiters_own_message_is_a_voicemail() -> None:
+    lines = [
+        line("ring-1", 1, 1, "the recruiter did not take the call (busy)"),
+        line("ring-2", 1, 20, "her voicemail answered: the recruiter left her a message"),
+        line("email", 1, 21, "emailed"),
+    ]
+    row = row_of(ROUND.candidates[0], lines, state="waiting", slot=SLOT, next_action="wait", outcome=None)
+    assert (row.first_contact, row.last_contact) == (T0 + timedelta(minutes=20), T0 + timedelta(minutes=21))
+    assert row.voicemail
+
+
 def test_no_reply_is_not_a_reply() -> None:
     lines = [line("email", 1, 0), line("reply", 1, 60, "no reply by the deadline (deadline)")]
     row = row_of(ROUND.candidates[0], lines, state="waiting", slot=None, next_action="retry", outcome=None)

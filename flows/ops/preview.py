@@ -3,7 +3,8 @@ would say rendered, with nothing sent and nothing booked.
 
 Pure: the caller passes the calendars' busy times (or none). Each candidate's messages come from
 the same templates and helpers the runs use, in the order a run would send them: per attempt the
-call script, the voicemail (with her consent), the email and the SMS (with her consent); then
+call (the recruiter's call guide and whisper and, if recorded, what she hears first; or the
+automated script), the voicemail (with her consent), the email and the SMS (with her consent); then
 both endings, confirmed (confirmation with its invite, staff briefings, catering order) and
 released (release notice, staff stand-downs, catering cancellation, the recruiter's alert).
 """
@@ -16,9 +17,10 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from config.calling import CallMode
 from config.round import Candidate, CateringWhen, HiringRound, RoundDetails
 from config.settings import get_settings
-from flows.messages.context import context
+from flows.messages.context import MessageContext, context
 from flows.messages.invites import interview_invite
 from flows.messages.render import CateringMessage, catering_email, recruiter_email, render, render_email, staff_email
 from flows.models import Slot
@@ -68,19 +70,32 @@ def _attempts(round_: RoundDetails, candidate: Candidate, slot: Slot) -> list[Re
     lines: list[Rendered] = []
     for attempt in range(1, round_.cadence.attempts + 1):
         ctx = context(round_, candidate, slot, attempt=attempt)
-        if candidate.consent.automated_voice:
-            script = render("call_script", ctx)
-            lines.append(Rendered(step=f"{attempt}.call", channel="call", to=candidate.phone, body=script))
-            spoken = render("voicemail", ctx)
-            lines.append(Rendered(step=f"{attempt}.voicemail", channel="voicemail", to=candidate.phone, body=spoken))
-        else:
-            why = "No automated call or voicemail: she has not agreed to a recorded voice; email and text instead."
-            lines.append(Rendered(step=f"{attempt}.no-call", channel="note", to=candidate.phone, body=why))
+        lines += _call(round_, candidate, ctx, attempt)
         kind = "invitation" if attempt == 1 else "retry"
         lines.append(_email(f"{attempt}.email", render_email(kind, ctx, to=candidate.email, to_name=candidate.name)))
         if candidate.consent.sms:
             lines.append(Rendered(step=f"{attempt}.sms", channel="sms", to=candidate.phone, body=render("sms", ctx)))
     return lines
+
+
+def _call(round_: RoundDetails, candidate: Candidate, ctx: MessageContext, attempt: int) -> list[Rendered]:
+    """The call of one attempt: live through the recruiter, or automated with her consent."""
+    step, phone, consent = f"{attempt}.call", candidate.phone, candidate.consent.automated_voice
+    voicemail = [Rendered(step=f"{attempt}.voicemail", channel="voicemail", to=phone, body=render("voicemail", ctx))]
+    if round_.call_mode(candidate) is CallMode.recruiter:
+        recruiter = round_.organisation.recruiter
+        guide = render_email("recruiter_guide", ctx, to=recruiter.email, to_name=recruiter.name)
+        lines = [_email(f"{attempt}.call-guide", guide)]
+        lines.append(
+            Rendered(step=f"{attempt}.whisper", channel="call", to=recruiter.phone or "", body=render("whisper", ctx))
+        )
+        if round_.calling.record:
+            lines.append(Rendered(step=step, channel="call", to=phone, body=render("recording_notice", ctx)))
+        return lines + (voicemail if consent else [])
+    if consent:
+        return [Rendered(step=step, channel="call", to=phone, body=render("call_script", ctx)), *voicemail]
+    why = "No automated call or voicemail: she has not agreed to a recorded voice; email and text instead."
+    return [Rendered(step=f"{attempt}.no-call", channel="note", to=phone, body=why)]
 
 
 def _endings(round_: RoundDetails, candidate: Candidate, slot: Slot) -> list[Rendered]:

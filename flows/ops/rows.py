@@ -15,9 +15,24 @@ from pydantic import BaseModel
 
 from config.round import Candidate
 from flows.models import Decision, RecordedReply, Reply, Slot
+from tasks.bridge import LEFT_MESSAGE, MISSED
 from tasks.effects import Done
 
 CONTACT = {"call", "voicemail", "email", "sms"}
+
+
+def _reached(line: Done) -> bool:
+    """A contact with her: a call, voicemail, email or text, or a ring of the recruiter's that
+    got through to her phone (a missed ring is not)."""
+    ring = line.step.startswith("ring-") and not line.detail.startswith(MISSED)
+    return (line.step in CONTACT or ring) and line.attempt > 0
+
+
+def _voicemail(line: Done) -> bool:
+    """Our recorded voicemail, or the recruiter's own message on her machine."""
+    return (line.step == "voicemail" and line.detail.startswith("voicemail left")) or (
+        line.step.startswith("ring-") and LEFT_MESSAGE in line.detail
+    )
 
 
 class Zoned(Protocol):
@@ -47,7 +62,7 @@ def row_of(
     candidate: Candidate, lines: Sequence[Done], *, state: str, slot: Slot | None, next_action: str, outcome: str | None
 ) -> Row:
     """Her row from her timeline as it stands."""
-    contacts = sorted((line for line in lines if line.step in CONTACT and line.attempt > 0), key=lambda x: x.at)
+    contacts = sorted((line for line in lines if _reached(line)), key=lambda x: x.at)
     replies = [line for line in lines if line.step == "reply" and line.detail.startswith("replied")]
     heard = _heard(lines)
     return Row(
@@ -61,7 +76,7 @@ def row_of(
         outcome=outcome,
         first_contact=contacts[0].at if contacts else None,
         replied_at=min((r.at for r in replies), default=None),
-        voicemail=any(line.step == "voicemail" and line.detail.startswith("voicemail left") for line in lines),
+        voicemail=any(_voicemail(line) for line in lines),
         enthusiasm=heard.enthusiasm if heard else None,
         professionalism=heard.professionalism if heard else None,
         talked=bool(heard and heard.impressions()),
