@@ -40,7 +40,8 @@ async def plan_call(key: EffectKey, *, request: CallbackRequest, after: timedelt
         f"her call times, {waking} and the recruiter's hours and meetings" if live else f"her call times or {waking}"
     )
     if call_at is None:
-        detail = f"no call: no time left inside {limits}; email only"
+        over = max(w.end for w in candidate.call_times) <= now
+        detail = f"no call: {'her call times are over' if over else f'no time left inside {limits}'}; email only"
     elif call_at > now:
         detail = f"{'recruiter' if live else 'automated'} call at {call_at:%Y-%m-%d %H:%M}Z (inside {limits})"
     else:
