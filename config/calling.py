@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 
+from config.calendar_refs import CalendarRef
 from config.fields import WEEKDAYS, Interval, Person, Strict, TimeZoneName, Weekday
 
 
@@ -55,9 +56,8 @@ class WorkingHours(Strict):
 
 class Recruiter(Person):
     hours: WorkingHours = Field(default_factory=WorkingHours, description="When the recruiter takes calls")
-    calendar: str = Field(
-        default="",
-        description="CalDAV calendar URL (default: recruiter/ under the base URL): calls avoid its busy times",
+    calendar: CalendarRef = Field(
+        default="", description="CalDAV URL (default: recruiter/ under the base URL): calls avoid its busy times"
     )
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 
+from config.calendar_refs import CalendarRef
 from config.calling import Calling, CallMode, Recruiter
 from config.fields import WEEKDAYS, Cron, Email, Interval, Line, Person, Phone, Slug, Strict, TimeZoneName, Weekday
 
@@ -21,14 +22,14 @@ from config.fields import WEEKDAYS, Cron, Email, Interval, Line, Person, Phone, 
 class StaffMember(Person):
     id: Slug
     role: str = Field(default="", description="Their part in the day, e.g. 'runs the exam'")
-    calendar: str = Field(default="", description="CalDAV calendar URL")
+    calendar: CalendarRef = Field(default="", description="CalDAV URL (default: under the base URL)")
 
 
 class Room(Strict):
     id: Slug
     name: Line
     capacity: int = Field(ge=1)
-    calendar: str = Field(default="", description="CalDAV calendar URL")
+    calendar: CalendarRef = Field(default="", description="CalDAV URL (default: under the base URL)")
 
 
 class Activity(Strict):

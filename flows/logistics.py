@@ -22,7 +22,7 @@ from config.round import CateringWhen
 from flows.messages.render import CateringMessage, catering_email
 from flows.models import CallbackRequest, Slot
 from flows.planning.slots import choose_slot, is_free, panel_calendar, room_calendar, round_calendars, search_window
-from tasks.calendars import HoldResult, calendar_urls, find_busy, place_hold, settle_hold
+from tasks.calendars import HoldResult, calendar_refs, find_busy, place_hold, settle_hold
 from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done, recall
 from tasks.mail import send_email
 
@@ -47,7 +47,7 @@ class SlotChoice(BaseModel):
 @task(name="choose-slot", cache_policy=BY_BUSINESS_KEY)
 async def _choose(key: EffectKey, *, request: CallbackRequest, exclude: list[Slot]) -> SlotChoice:
     round_, proposed = request.round, request.proposed
-    urls = calendar_urls(round_)
+    urls = calendar_refs(round_)
     if proposed is not None and proposed not in exclude:
         # only the planned slot's own hour is read: the whole round's calendars grow with the
         # round, and every candidate reading all of them made a round quadratic
@@ -104,7 +104,7 @@ async def _hold(request: CallbackRequest, slot: Slot, calendar: str, *, step: st
     """A tentative hold: no name on it yet, colleagues see only that the time is spoken for."""
     return await place_hold(
         request.key(step),
-        calendar=calendar_urls(request.round)[calendar],
+        calendar=calendar_refs(request.round)[calendar],
         start=slot.start,
         end=slot.end,
         guard=request.round.plan.buffer,

@@ -24,12 +24,12 @@ from flows.models import CallbackRequest, Slot, StartedRun
 from flows.ops.dashboard import publish, read_rows
 from flows.ops.rows import Row
 from flows.planning.slots import plan_round, round_calendars, search_window
-from tasks.calendars import calendar_urls, find_busy
+from tasks.calendars import calendar_refs, find_busy
 
 
 async def plan_slots(round_: RoundDetails, candidates: list[Candidate]) -> dict[str, Slot]:
     """Seat everyone at once against the calendars as they are now; each run then holds its slot."""
-    urls = calendar_urls(round_)
+    urls = calendar_refs(round_)
     busy = await find_busy({key: urls[key] for key in round_calendars(round_)}, *search_window(round_))
     slots = plan_round(round_, candidates, busy)
     get_run_logger().info("Planned %d of %d candidates", len(slots), len(candidates))

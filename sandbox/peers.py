@@ -7,6 +7,7 @@ The adapter tests start these alone; ``sandbox.stack.LocalStack`` adds a Prefect
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -27,10 +28,34 @@ SANDBOX_SMTP_USER = "secondround"
 SANDBOX_SMTP_PASSWORD = "sandbox-smtp-password"  # the sink insists on STARTTLS, then this login
 
 
+_GIVEN: set[int] = set()  # handed out by this process: never twice
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port for one of our servers, below the ephemeral range: a port the kernel hands out for
+    outgoing connections (32768 and up on Linux) can be taken by one of the stack's own clients
+    between our check and the server's bind, and the server then dies with "address in use"."""
+    low, _ = _ephemeral_range()
+    for _ in range(200):
+        port = random.randrange(max(1024, low - 12000), low)
+        if port in _GIVEN:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _GIVEN.add(port)
+        return port
+    raise OSError("no free port below the ephemeral range")
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+    except (OSError, ValueError):
+        return 32768, 60999
+    return int(low), int(high)
 
 
 class Peers:

@@ -1,5 +1,5 @@
-"""Calendar boundary: busy times, holds, bookings and releases on staff and room calendars,
-over CalDAV (``tasks/clients/caldav.py``).
+"""Calendar boundary: busy times, holds, bookings and releases on staff, room and recruiter
+calendars, each through the client its reference names (``tasks/clients/calendar_backends.py``).
 
 A hold is a tentative event whose UID is its business key, so placing it twice is a no-op. A
 clash (another run holds an overlapping time) is a result, not an error: it is persisted, so a
@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 
 from prefect import task
 
+from config.calendar_refs import Backend, split_ref
 from config.round import RoundDetails
 from config.settings import get_settings
-from tasks.clients.caldav import caldav
+from tasks.clients.calendar_backends import calendars
 from tasks.clients.reservations import Clash, Entry
 from tasks.effects import EFFECT_TASK, Done, EffectKey, done, fault_point, only_transient
 
@@ -28,18 +29,22 @@ class HoldResult(Done):
     ok: bool
 
 
-def calendar_urls(round_: RoundDetails) -> dict[str, str]:
-    """Each staff member's and room's calendar: from the round file, else under the base URL."""
+def calendar_refs(round_: RoundDetails) -> dict[str, str]:
+    """Each staff member's and room's calendar: from the round file, else under the CalDAV base URL."""
     base = get_settings().caldav_url.rstrip("/")
-    urls = {f"staff:{s.id}": s.calendar or f"{base}/staff-{s.id}/" for s in round_.staff}
-    urls |= {f"room:{r.id}": r.calendar or f"{base}/room-{r.id}/" for r in round_.rooms}
-    return {key: url if url.endswith("/") else url + "/" for key, url in urls.items()}
+    refs = {f"staff:{s.id}": s.calendar or f"{base}/staff-{s.id}/" for s in round_.staff}
+    refs |= {f"room:{r.id}": r.calendar or f"{base}/room-{r.id}/" for r in round_.rooms}
+    return {key: _collection(ref) for key, ref in refs.items()}
+
+
+def _collection(ref: str) -> str:
+    """A CalDAV URL names a collection: it ends with a slash. Other references stay as written."""
+    return ref if split_ref(ref)[0] is not Backend.caldav or ref.endswith("/") else ref + "/"
 
 
 def recruiter_calendar(round_: RoundDetails) -> str:
     """The recruiter's calendar, whose busy times live calls avoid: the round file's, else under the base URL."""
-    url = round_.organisation.recruiter.calendar or f"{get_settings().caldav_url.rstrip('/')}/recruiter/"
-    return url if url.endswith("/") else url + "/"
+    return _collection(round_.organisation.recruiter.calendar or f"{get_settings().caldav_url.rstrip('/')}/recruiter/")
 
 
 def hold_uid(key: EffectKey) -> str:
@@ -47,10 +52,14 @@ def hold_uid(key: EffectKey) -> str:
 
 
 @task(name="find-busy", retries=3, retry_delay_seconds=[1, 5, 20], retry_condition_fn=only_transient)
-async def find_busy(calendars: dict[str, str], start: datetime, end: datetime) -> Busy:
+async def find_busy(refs: dict[str, str], start: datetime, end: datetime) -> Busy:
     """Busy times per calendar key (``staff:<id>``, ``room:<id>``) between ``start`` and ``end``."""
-    async with caldav(get_settings()) as dav:
-        return {key: await dav.busy(url, start, end) for key, url in calendars.items()}
+    found: Busy = {}
+    async with calendars(get_settings()) as clients:
+        for key, ref in refs.items():
+            client, address = await clients.client(ref)
+            found[key] = await client.busy(address, start, end)
+    return found
 
 
 @task(name="place-hold", **EFFECT_TASK)
@@ -60,8 +69,9 @@ async def place_hold(
     uid = hold_uid(key)
     fault_point(key, "before")
     try:
-        async with caldav(get_settings()) as dav:
-            await dav.hold(calendar, Entry(uid, start, end), summary=summary, guard=guard)
+        async with calendars(get_settings()) as clients:
+            client, address = await clients.client(calendar)
+            await client.hold(address, Entry(uid, start, end), summary=summary, guard=guard)
     except Clash as clash:
         line = done(key, f"could not hold {calendar}: {clash}")
         return HoldResult(**line.model_dump(), uid=uid, calendar=calendar, ok=False)
@@ -76,11 +86,12 @@ async def settle_hold(
 ) -> Done:
     """Turn a hold into a booking, or free it."""
     fault_point(key, "before")
-    async with caldav(get_settings()) as dav:
+    async with calendars(get_settings()) as clients:
+        client, address = await clients.client(hold.calendar)
         if confirm:
-            booked = await dav.confirm(hold.calendar, hold.uid, summary=summary, description=description)
+            booked = await client.confirm(address, hold.uid, summary=summary, description=description)
         else:
-            await dav.release(hold.calendar, hold.uid)
+            await client.release(address, hold.uid)
     fault_point(key, "after")
     if not confirm:
         return done(key, f"released {hold.calendar}", event="hold-released", uid=hold.uid)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from config.calendar_refs import Backend, split_ref
 from config.errors import RoundFileError
 from config.loading import load_round, parse_round
 from flows.ops.cli import main
@@ -134,3 +135,21 @@ def test_bad_calling_settings_are_named() -> None:
     found = "\n".join(problems(data))
     for path in ("calling.mode", "calling.recruiter_rings", "organisation.recruiter.hours"):
         assert path in found
+
+
+def test_a_calendar_reference_names_its_backend() -> None:
+    assert split_ref("https://dav.example.org/amara/") == (Backend.caldav, "https://dav.example.org/amara/")
+    assert split_ref("google:room-1@resource.calendar.google.com") == (
+        Backend.google,
+        "room-1@resource.calendar.google.com",
+    )
+    assert split_ref("microsoft:thames@northwind.example") == (Backend.microsoft, "thames@northwind.example")
+    data = example_data()
+    data["staff"][0]["calendar"] = "dav.example.org/amara"
+    data["rooms"][0]["calendar"] = "google:not an address"
+    data["organisation"]["recruiter"]["calendar"] = "microsoft:priya@northwind.example"
+    found = problems(data)
+    assert any(p.startswith("staff[0].calendar") and "write a CalDAV URL (https://...)" in p for p in found)
+    assert any(p.startswith("rooms[0].calendar") and "write the calendar's address" in p for p in found)
+    # the Google and Microsoft clients are not in this version: said plainly, before anything is sent
+    assert any("recruiter.calendar" in p and "microsoft calendars are not available" in p for p in found)

@@ -51,9 +51,9 @@ def _busy(round_: HiringRound, *, read_calendars: bool) -> dict[str, Intervals]:
     if not read_calendars:
         return {}
     from flows.planning.slots import round_calendars, search_window
-    from tasks.calendars import calendar_urls, find_busy  # read only: a REPORT per calendar
+    from tasks.calendars import calendar_refs, find_busy  # read only: a REPORT per calendar
 
-    urls = calendar_urls(round_.details)
+    urls = calendar_refs(round_.details)
     keys = round_calendars(round_.details)
     return dict(asyncio.run(find_busy.fn({k: urls[k] for k in keys}, *search_window(round_.details))))
 
