@@ -1,0 +1,139 @@
+"""The Microsoft Graph stand-in's HTTP face: the calendar endpoints we use, and a token endpoint.
+
+- ``POST /{tenant}/oauth2/v2.0/token`` (client credentials; a wrong secret gets 401
+  ``invalid_client``) and ``GET /{tenant}/v2.0/.well-known/openid-configuration`` for MSAL.
+- ``/v1.0/users/{mailbox}/calendar/events`` (create; list), ``/v1.0/users/{mailbox}/events/{id}``
+  (get, ``PATCH`` and ``DELETE`` with ``If-Match``: 412 when stale), and
+  ``/v1.0/users/{mailbox}/calendar/getSchedule`` (at most 20 schedules and under 42 days a
+  request, else 400). A missing or unknown bearer token gets 401 ``InvalidAuthenticationToken``.
+- ``POST /sandbox/throttle`` ``{"requests": n, "retry_after": s}``: the next n API requests get
+  429 with ``Retry-After``, as Graph throttles.
+
+Run: ``python -m sandbox.graph_api --port 8300 [--certfile ... --keyfile ...]`` (MSAL insists on
+HTTPS for its authority: the stack serves it with the sandbox's test CA).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+from uuid import uuid4
+
+import uvicorn
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from sandbox.graph import Graph, GraphError, moment
+
+CLIENT_ID, CLIENT_SECRET = "sandbox-graph-client", "sandbox-graph-secret"
+MAX_SCHEDULES, MAX_DAYS = 20, 42
+
+
+def _error(status: int, code: str, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="sandbox Microsoft Graph", docs_url=None, redoc_url=None)
+    graph, tokens, throttle = Graph(), set[str](), {"requests": 0, "retry_after": 1}
+    app.state.graph, app.state.requests = graph, []
+
+    @app.middleware("http")
+    async def gate(request: Request, call_next: Any) -> Response:
+        if not request.url.path.startswith("/v1.0/"):
+            return await call_next(request)  # type: ignore[no-any-return]
+        app.state.requests.append({"method": request.method, "path": request.url.path})
+        if throttle["requests"] > 0:
+            throttle["requests"] -= 1
+            retry = str(throttle["retry_after"])
+            return _error(429, "TooManyRequests", "Too many requests", **{"Retry-After": retry})
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if token not in tokens:
+            return _error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
+        try:
+            return await call_next(request)  # type: ignore[no-any-return]
+        except GraphError as error:
+            return _error(error.status, error.code, error.message)
+
+    _identity(app, tokens)
+    _calendar(app, graph)
+
+    @app.post("/sandbox/throttle")
+    async def set_throttle(request: Request) -> dict[str, int]:
+        throttle.update(await request.json())
+        return throttle
+
+    @app.get("/sandbox/requests")
+    async def requests() -> list[dict[str, str]]:
+        return list(app.state.requests)
+
+    return app
+
+
+def _identity(app: FastAPI, tokens: set[str]) -> None:
+    @app.get("/{tenant}/v2.0/.well-known/openid-configuration")
+    async def discovery(tenant: str, request: Request) -> dict[str, str]:
+        base = f"{request.url.scheme}://{request.url.netloc}/{tenant}"
+        return {
+            "token_endpoint": f"{base}/oauth2/v2.0/token",
+            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+            "issuer": f"{base}/v2.0",
+        }
+
+    @app.post("/{tenant}/oauth2/v2.0/token")
+    async def token(tenant: str, request: Request) -> Response:
+        form = await request.form()
+        if (form.get("client_id"), form.get("client_secret")) != (CLIENT_ID, CLIENT_SECRET):
+            answer = {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."}
+            return JSONResponse(answer, status_code=401)
+        issued = uuid4().hex
+        tokens.add(issued)
+        return JSONResponse({"token_type": "Bearer", "expires_in": 3599, "access_token": issued})
+
+
+def _calendar(app: FastAPI, graph: Graph) -> None:
+    @app.post("/v1.0/users/{mailbox}/calendar/events", status_code=201)
+    async def create(mailbox: str, request: Request) -> dict[str, Any]:
+        return graph.create(mailbox, await request.json()).resource()
+
+    @app.get("/v1.0/users/{mailbox}/calendar/events")
+    async def listing(mailbox: str) -> dict[str, Any]:
+        return {"value": [e.resource() for e in graph.mailbox(mailbox).events.values()]}
+
+    @app.get("/v1.0/users/{mailbox}/events/{event_id}")
+    async def read(mailbox: str, event_id: str) -> dict[str, Any]:
+        return graph.get(mailbox, event_id).resource()
+
+    @app.patch("/v1.0/users/{mailbox}/events/{event_id}")
+    async def update(mailbox: str, event_id: str, request: Request) -> dict[str, Any]:
+        body = await request.json()
+        return graph.update(mailbox, event_id, body, if_match=request.headers.get("if-match")).resource()
+
+    @app.delete("/v1.0/users/{mailbox}/events/{event_id}", status_code=204)
+    async def delete(mailbox: str, event_id: str, request: Request) -> None:
+        graph.delete(mailbox, event_id, if_match=request.headers.get("if-match"))
+
+    @app.post("/v1.0/users/{mailbox}/calendar/getSchedule")
+    async def schedule(mailbox: str, request: Request) -> dict[str, Any]:
+        body = await request.json()
+        start, end = moment(body["startTime"]), moment(body["endTime"])
+        if len(body.get("schedules", [])) > MAX_SCHEDULES:
+            raise GraphError(400, "ErrorInvalidRequest", f"at most {MAX_SCHEDULES} schedules a request")
+        if (end - start).days >= MAX_DAYS:
+            raise GraphError(400, "ErrorInvalidRequest", f"the time range must be under {MAX_DAYS} days")
+        interval = int(body.get("availabilityViewInterval", 30))
+        return {"value": graph.schedule(body["schedules"], start, end, interval=interval)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8300)
+    parser.add_argument("--certfile")
+    parser.add_argument("--keyfile")
+    args = parser.parse_args()
+    tls = {"ssl_certfile": args.certfile, "ssl_keyfile": args.keyfile} if args.certfile else {}
+    uvicorn.run(create_app(), host="127.0.0.1", port=args.port, log_level="warning", **tls)
+
+
+if __name__ == "__main__":
+    main()
