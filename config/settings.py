@@ -77,6 +77,16 @@ class Settings(BaseSettings):
         default=False, description="Create a calendar that does not exist yet (the sandbox); otherwise it is an error"
     )
 
+    graph_tenant_id: str = Field(
+        default="", description="Microsoft 365 tenant (directory) id, for microsoft: calendars"
+    )
+    graph_client_id: str = Field(default="", description="The app registration's client id")
+    graph_client_secret: SecretStr = SecretStr("")
+    graph_authority_url: str = Field(default="https://login.microsoftonline.com", description="Where tokens come from")
+    graph_api_url: str = Field(default="https://graph.microsoft.com/v1.0", description="Microsoft Graph's endpoint")
+    graph_ca_file: Path | None = Field(default=None, description="Trust this CA for Graph and its tokens (the sandbox)")
+    graph_timeout_seconds: float = Field(default=30.0, gt=0, description="Give up on one Graph request after this")
+
     sandbox_behaviours: Path | None = Field(
         default=None, description="YAML of scripted candidate behaviours, keyed by phone number"
     )

@@ -2,7 +2,8 @@
 
 - ``POST /{tenant}/oauth2/v2.0/token`` (client credentials; a wrong secret gets 401
   ``invalid_client``) and ``GET /{tenant}/v2.0/.well-known/openid-configuration`` for MSAL.
-- ``/v1.0/users/{mailbox}/calendar/events`` (create; list), ``/v1.0/users/{mailbox}/events/{id}``
+- ``/v1.0/users/{mailbox}/calendar/events`` (create; list), ``.../calendarView`` (the events of a
+  window), ``/v1.0/users/{mailbox}/events/{id}``
   (get, ``PATCH`` and ``DELETE`` with ``If-Match``: 412 when stale), and
   ``/v1.0/users/{mailbox}/calendar/getSchedule`` (at most 20 schedules and under 42 days a
   request, else 400). A missing or unknown bearer token gets 401 ``InvalidAuthenticationToken``.
@@ -16,6 +17,8 @@ HTTPS for its authority: the stack serves it with the sandbox's test CA).
 from __future__ import annotations
 
 import argparse
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -31,6 +34,18 @@ MAX_SCHEDULES, MAX_DAYS = 20, 42
 
 def _error(status: int, code: str, message: str, **headers: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+def graph_env(url: str, ca_file: Path) -> dict[str, str]:
+    """The settings that point our Graph client (and MSAL) at the stand-in."""
+    return {
+        "SECONDROUND_GRAPH_TENANT_ID": "sandbox-tenant",
+        "SECONDROUND_GRAPH_CLIENT_ID": CLIENT_ID,
+        "SECONDROUND_GRAPH_CLIENT_SECRET": CLIENT_SECRET,
+        "SECONDROUND_GRAPH_AUTHORITY_URL": url,
+        "SECONDROUND_GRAPH_API_URL": f"{url}/v1.0",
+        "SECONDROUND_GRAPH_CA_FILE": str(ca_file),
+    }
 
 
 def create_app() -> FastAPI:
@@ -99,6 +114,12 @@ def _calendar(app: FastAPI, graph: Graph) -> None:
     @app.get("/v1.0/users/{mailbox}/calendar/events")
     async def listing(mailbox: str) -> dict[str, Any]:
         return {"value": [e.resource() for e in graph.mailbox(mailbox).events.values()]}
+
+    @app.get("/v1.0/users/{mailbox}/calendarView")
+    async def view(mailbox: str, startDateTime: str, endDateTime: str) -> dict[str, Any]:
+        start, end = (datetime.fromisoformat(v).astimezone(timezone.utc) for v in (startDateTime, endDateTime))
+        found = [e.resource() for e in graph.mailbox(mailbox).events.values() if e.occurrences(start, end)]
+        return {"value": found}
 
     @app.get("/v1.0/users/{mailbox}/events/{event_id}")
     async def read(mailbox: str, event_id: str) -> dict[str, Any]:

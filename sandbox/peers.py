@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from config.settings import Settings
 from sandbox import radicale
+from sandbox.graph_api import graph_env
 from sandbox.serving import http_ok, smtp_greets, wait_ready
 from sandbox.tls import write_test_ca
 
@@ -77,6 +78,7 @@ class Peers:
         self.web_url = f"http://127.0.0.1:{free_port()}"
         self.smtp_port = free_port()
         self.caldav_port = free_port()
+        self.graph_url = f"https://127.0.0.1:{free_port()}"
         self.tls = self.home / "tls"
         self.env = {
             **os.environ,
@@ -99,6 +101,7 @@ class Peers:
             "SECONDROUND_CALDAV_USERNAME": radicale.SANDBOX_CALDAV_USER,
             "SECONDROUND_CALDAV_PASSWORD": radicale.SANDBOX_CALDAV_PASSWORD,
             "SECONDROUND_CALDAV_CREATE_MISSING": "true",
+            **graph_env(self.graph_url, self.tls / "ca.pem"),
         }
         if behaviours is not None:
             self.env["SECONDROUND_SANDBOX_BEHAVIOURS"] = str(behaviours.resolve())
@@ -141,6 +144,10 @@ class Peers:
         smtp = self._python("-m", "sandbox.smtp", "--port", str(self.smtp_port), "--tls", str(self.tls), log="smtp.log")
         config = radicale.write_config(self.home, self.caldav_port)
         calendars = self._python("-m", "radicale", "--config", str(config), log="radicale.log")
+        tls = ("--certfile", str(self.tls / "server.pem"), "--keyfile", str(self.tls / "server.key"))
+        graph = self._python(
+            "-m", "sandbox.graph_api", "--port", self.graph_url.rsplit(":", 1)[1], *tls, log="graph.log"
+        )
         web = self._python(
             "-m",
             "uvicorn",
@@ -160,6 +167,8 @@ class Peers:
         radicale_ui = f"http://127.0.0.1:{self.caldav_port}/.web/"
         wait_ready(calendars, http_ok(radicale_ui), what="Radicale", log=self._log("radicale"))
         wait_ready(web, http_ok(f"{self.web_url}/health"), what="web service", log=self._log("web"))
+        graph_up = http_ok(f"{self.graph_url}/sandbox/requests", verify=str(self.tls / "ca.pem"))
+        wait_ready(graph, graph_up, what="Microsoft Graph stand-in", log=self._log("graph"))
 
     def start(self) -> Peers:
         self.start_peers()

@@ -17,12 +17,12 @@ import httpx
 Probe = Callable[[], bool]
 
 
-def http_ok(url: str) -> Probe:
-    """Answers when ``GET url`` returns 200."""
+def http_ok(url: str, *, verify: str | bool = True) -> Probe:
+    """Answers when ``GET url`` returns 200 (``verify``: a CA file for a sandbox HTTPS server)."""
 
     def probe() -> bool:
         try:
-            return httpx.get(url, timeout=2).status_code == 200
+            return httpx.get(url, timeout=2, verify=verify).status_code == 200
         except httpx.HTTPError:
             return False
 

@@ -1,0 +1,220 @@
+"""The Microsoft Graph calendar client: busy time, holds, bookings and releases on user and room
+mailboxes (``microsoft:<mailbox>`` calendars), over Graph's REST API with ``httpx``; tokens by
+client credentials through ``msal``. The full ``msgraph-sdk`` is not used: it is hundreds of MB
+and seconds of import in every flow process, for a handful of requests.
+
+- Busy time: ``calendar/getSchedule``, in windows under 42 days (Graph's limit).
+- A hold: first a reservation in the mailbox's ledger (``tasks.clients.reservations``; the
+  ledger is one free event in the year 2000 whose body lists our holds, rewritten only with
+  ``If-Match`` on its ``@odata.etag``, so two runs racing for overlapping times cannot both win),
+  then a tentative event whose ``transactionId`` is the hold's uid: Graph's own guard against a
+  repeated create (a retry after a crash finds its event instead of making a second).
+- A booking: ``PATCH`` with ``If-Match`` (412: it changed, read it again). A release: ``DELETE``
+  with ``If-Match``, then the reservation.
+
+Errors: 429 and 503 are waited out (``Retry-After``), then transient; 5xx and timeouts
+transient; 401/403 terminal, naming the mailbox and the application permission it needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+import msal
+import requests
+
+from config.errors import ConfigError, TerminalChannelError, TransientChannelError
+from config.settings import Settings
+from tasks.clients.reservations import Entry, with_entry, without_entry
+
+LEDGER_ID = "secondround-ledger"
+LEDGER_AT = datetime(2000, 1, 1, tzinfo=timezone.utc)
+WINDOW = timedelta(days=41)  # getSchedule takes windows under 42 days
+PERMISSION = "the app needs the Calendars.ReadWrite application permission, with admin consent"
+
+
+def _when(value: datetime) -> dict[str, str]:
+    return {"dateTime": value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"}
+
+
+def _parse(value: dict[str, str]) -> datetime:
+    return datetime.fromisoformat(value["dateTime"][:19]).replace(tzinfo=timezone.utc)
+
+
+class GraphCalendars:
+    def __init__(self, http: httpx.AsyncClient, token: Callable[[], str]) -> None:
+        self.http, self.token = http, token
+
+    async def _call(self, method: str, path: str, mailbox: str, **kwargs: Any) -> httpx.Response:
+        for _ in range(6):
+            headers = {"Authorization": f"Bearer {await asyncio.to_thread(self.token)}", **kwargs.pop("headers", {})}
+            try:
+                response = await self.http.request(method, path, headers=headers, **kwargs)
+            except httpx.TimeoutException as error:
+                raise TransientChannelError("calendar", f"{mailbox}: no answer from Graph") from error
+            except httpx.TransportError as error:
+                raise TransientChannelError("calendar", f"{mailbox}: cannot reach Graph: {error}") from error
+            if response.status_code not in (429, 503):
+                break
+            await asyncio.sleep(min(float(response.headers.get("Retry-After", "1")), 30.0))
+        if response.status_code in (401, 403):
+            raise TerminalChannelError(
+                "calendar", f"microsoft:{mailbox}: Graph refused ({response.status_code}): {PERMISSION}"
+            )
+        if response.status_code in (429, 503) or response.status_code >= 500:
+            raise TransientChannelError("calendar", f"microsoft:{mailbox}: Graph answered {response.status_code}")
+        return response
+
+    async def busy(self, calendar: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        spans: list[tuple[datetime, datetime]] = []
+        while start < end:
+            upto = min(end, start + WINDOW)
+            body = {
+                "schedules": [calendar],
+                "startTime": _when(start),
+                "endTime": _when(upto),
+                "availabilityViewInterval": 15,
+            }
+            response = await self._call("POST", f"/users/{calendar}/calendar/getSchedule", calendar, json=body)
+            _expect(response, calendar, "getSchedule", 200)
+            for schedule in response.json()["value"]:
+                spans += [(_parse(i["start"]), _parse(i["end"])) for i in schedule.get("scheduleItems", [])]
+            start = upto
+        return sorted(set(spans))
+
+    async def _find(self, calendar: str, transaction: str, start: datetime, end: datetime) -> dict[str, Any] | None:
+        """Our event by its transactionId, among the events of its own time (a calendar view)."""
+        query = {"startDateTime": start.isoformat(), "endDateTime": end.isoformat(), "$top": "100"}
+        response = await self._call("GET", f"/users/{calendar}/calendarView", calendar, params=query)
+        _expect(response, calendar, "calendarView", 200)
+        return next((e for e in response.json()["value"] if e.get("transactionId") == transaction), None)
+
+    async def _ledger(self, calendar: str) -> tuple[list[Entry], dict[str, Any]]:
+        found = await self._find(calendar, LEDGER_ID, LEDGER_AT, LEDGER_AT + timedelta(hours=1))
+        if found is None:
+            body: dict[str, Any] = {"subject": "secondround reservations", "showAs": "free", "transactionId": LEDGER_ID}
+            body |= {"start": _when(LEDGER_AT), "end": _when(LEDGER_AT + timedelta(minutes=1)), "body": _body([])}
+            made = await self._call("POST", f"/users/{calendar}/calendar/events", calendar, json=body)
+            if made.status_code != 409:  # 409: another run made it first
+                _expect(made, calendar, "create the ledger", 201)
+            found = await self._find(calendar, LEDGER_ID, LEDGER_AT, LEDGER_AT + timedelta(hours=1))
+            if found is None:
+                raise TransientChannelError(
+                    "calendar", f"microsoft:{calendar}: the reservation ledger is not visible yet"
+                )
+        rows = json.loads(found.get("body", {}).get("content") or "[]")
+        entries = [Entry(r["uid"], datetime.fromisoformat(r["start"]), datetime.fromisoformat(r["end"])) for r in rows]
+        return entries, found
+
+    async def _update_ledger(self, calendar: str, change: Callable[[list[Entry]], list[Entry] | None]) -> None:
+        for _ in range(20):
+            entries, ledger = await self._ledger(calendar)
+            updated = change(entries)
+            if updated is None:
+                return
+            headers = {"If-Match": ledger["@odata.etag"]}
+            path = f"/users/{calendar}/events/{ledger['id']}"
+            response = await self._call("PATCH", path, calendar, json={"body": _body(updated)}, headers=headers)
+            if response.status_code != 412:  # 412: another run wrote first; read again and decide again
+                _expect(response, calendar, "update the ledger", 200)
+                return
+        raise TransientChannelError("calendar", f"microsoft:{calendar}: the reservation ledger stayed contended")
+
+    async def hold(self, calendar: str, entry: Entry, *, summary: str, guard: timedelta) -> None:
+        """Reserve, then create the tentative event (once: its transactionId is the hold's uid)."""
+        await self._update_ledger(calendar, lambda entries: with_entry(entries, entry, guard=guard))
+        body: dict[str, Any] = {"subject": summary, "showAs": "tentative", "transactionId": entry.uid}
+        body |= {"start": _when(entry.start), "end": _when(entry.end)}
+        response = await self._call("POST", f"/users/{calendar}/calendar/events", calendar, json=body)
+        if response.status_code != 409:  # 409: created before (a retry after a crash)
+            _expect(response, calendar, "create the hold", 201)
+
+    async def _event(self, calendar: str, uid: str) -> dict[str, Any] | None:
+        entries, _ = await self._ledger(calendar)
+        mine = next((e for e in entries if e.uid == uid), None)
+        return await self._find(calendar, uid, mine.start, mine.end) if mine else None
+
+    async def confirm(self, calendar: str, uid: str, *, summary: str, description: str) -> bool:
+        """Turn the hold into a booking; False if it is gone (released meanwhile, or by hand)."""
+        for _ in range(10):
+            event = await self._event(calendar, uid)
+            if event is None:
+                return False
+            body = {"showAs": "busy", "subject": summary, "body": {"contentType": "text", "content": description}}
+            headers = {"If-Match": event["@odata.etag"]}
+            response = await self._call(
+                "PATCH", f"/users/{calendar}/events/{event['id']}", calendar, json=body, headers=headers
+            )
+            if response.status_code == 404:
+                return False
+            if response.status_code != 412:
+                _expect(response, calendar, "book the hold", 200)
+                return True
+        raise TransientChannelError("calendar", f"microsoft:{calendar}: {uid} kept changing while we booked it")
+
+    async def release(self, calendar: str, uid: str) -> None:
+        """Delete the event, then the reservation: a crash in between leaves it reserved, never
+        double-booked, and the replay finishes the job."""
+        for _ in range(10):
+            event = await self._event(calendar, uid)
+            if event is None:
+                break
+            headers = {"If-Match": event["@odata.etag"]}
+            response = await self._call("DELETE", f"/users/{calendar}/events/{event['id']}", calendar, headers=headers)
+            if response.status_code in (204, 404):
+                break
+            _expect(response, calendar, "release the hold", 412)
+        await self._update_ledger(calendar, lambda entries: without_entry(entries, uid))
+
+
+def _body(entries: list[Entry]) -> dict[str, str]:
+    rows = [{"uid": e.uid, "start": e.start.isoformat(), "end": e.end.isoformat()} for e in entries]
+    return {"contentType": "text", "content": json.dumps(rows)}
+
+
+def _expect(response: httpx.Response, calendar: str, what: str, status: int) -> None:
+    if response.status_code != status:
+        raise TerminalChannelError(
+            "calendar", f"microsoft:{calendar}: {what}: Graph answered {response.status_code}: {response.text[:200]}"
+        )
+
+
+@asynccontextmanager
+async def graph(settings: Settings) -> AsyncIterator[GraphCalendars]:
+    """A Graph client for the configured app registration; the token is cached by MSAL."""
+    secret = settings.graph_client_secret.get_secret_value()
+    missing = [
+        n for n, v in (("TENANT_ID", settings.graph_tenant_id), ("CLIENT_ID", settings.graph_client_id)) if not v
+    ]
+    if missing or not secret:
+        names = ", ".join(f"SECONDROUND_GRAPH_{n}" for n in [*missing, *([] if secret else ["CLIENT_SECRET"])])
+        raise ConfigError(f"microsoft: calendars need {names}")
+    verify: str | bool = str(settings.graph_ca_file) if settings.graph_ca_file else True
+    session = requests.Session()
+    session.trust_env = False  # else REQUESTS_CA_BUNDLE in the environment overrides the CA we name
+    session.verify = verify
+    app = msal.ConfidentialClientApplication(
+        settings.graph_client_id,
+        client_credential=secret,
+        authority=f"{settings.graph_authority_url.rstrip('/')}/{settings.graph_tenant_id}",
+        http_client=session,
+        instance_discovery=settings.graph_authority_url.startswith("https://login.microsoftonline.com"),
+    )
+
+    def token() -> str:
+        answer = app.acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
+        if "access_token" not in answer:
+            raise TerminalChannelError(
+                "calendar", f"Microsoft refused the app's login: {answer.get('error_description', answer)}"
+            )
+        return str(answer["access_token"])
+
+    timeout = settings.graph_timeout_seconds
+    async with httpx.AsyncClient(base_url=settings.graph_api_url.rstrip("/"), verify=verify, timeout=timeout) as http:
+        yield GraphCalendars(http, token)
