@@ -60,6 +60,8 @@ def demo_round(home: Path, today: date) -> Path:
     data = yaml.safe_load(ROUND_FILE.read_text(encoding="utf-8"))
     first = min(date.fromisoformat(str(w["start"])[:10]) for c in data["candidates"] for w in c["call_times"])
     weeks = max(0, (today - first).days // 7)
+    for room in data["rooms"]:  # the demo's rooms: Fleet on the Microsoft Graph stand-in, Thames on Radicale
+        room["calendar"] = f"microsoft:{room['id']}@northwind.example" if room["id"] == "fleet" else ""
     path = home / "example.yaml"
     path.write_text(yaml.safe_dump(rebased(data, weeks), sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
@@ -176,14 +178,18 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join([lines[0], "  ".join("-" * w for w in widths), *lines[1:]])
 
 
-def report(stack: LocalStack) -> None:
-    """What the sandbox "sent": counts per channel, replies through web/, every email."""
+def report(stack: LocalStack, round_file: Path) -> None:
+    """What the sandbox "sent": counts per channel, replies through web/, which calendar backend
+    held what, every email."""
+    from sandbox.holdings import holdings
     from sandbox.ledger import Ledger
 
     sent = Ledger(Path(stack.env["SECONDROUND_STATE_DIR"]) / "sandbox").effects()
     channels = {c: sum(1 for e in sent if e.channel == c) for c in ("call", "voicemail", "sms", "email", "dial")}
     say("\nSandbox outbox: " + ", ".join(f"{n} {c}" for c, n in channels.items()))
     say(replies(Path(stack.env["SECONDROUND_STATE_DIR"]) / "web" / "inbox.sqlite"))
+    held = asyncio.run(holdings(load_round(round_file), stack.read_settings()))
+    say("\nCalendars, by backend:\n" + table(["calendar", "backend", "address", "interviews"], held))
     say(f"\nEmails, through aiosmtplib (STARTTLS, AUTH) to the SMTP sink, one .eml each in {stack.outbox}:")
     say(table(["file", "to", "subject", "attached"], outbox(stack.outbox)))
 
@@ -223,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             "\n"
             + table(["candidate", "outcome", "attempts", "time to decision", "enthusiasm / prof.", "slot, room"], rows)
         )
-        report(stack)
+        report(stack, round_file)
         where_to_look(stack, home)
         if args.keep:
             say("Keeping the server up; Ctrl-C to stop.")

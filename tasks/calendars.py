@@ -15,7 +15,7 @@ from prefect import task
 
 from config.calendar_refs import Backend, split_ref
 from config.round import RoundDetails
-from config.settings import get_settings
+from config.settings import Settings, get_settings
 from tasks.clients.calendar_backends import calendars
 from tasks.clients.reservations import Clash, Entry
 from tasks.effects import EFFECT_TASK, Done, EffectKey, done, fault_point, only_transient
@@ -29,9 +29,9 @@ class HoldResult(Done):
     ok: bool
 
 
-def calendar_refs(round_: RoundDetails) -> dict[str, str]:
+def calendar_refs(round_: RoundDetails, *, settings: Settings | None = None) -> dict[str, str]:
     """Each staff member's and room's calendar: from the round file, else under the CalDAV base URL."""
-    base = get_settings().caldav_url.rstrip("/")
+    base = (settings or get_settings()).caldav_url.rstrip("/")
     refs = {f"staff:{s.id}": s.calendar or f"{base}/staff-{s.id}/" for s in round_.staff}
     refs |= {f"room:{r.id}": r.calendar or f"{base}/room-{r.id}/" for r in round_.rooms}
     return {key: _collection(ref) for key, ref in refs.items()}
@@ -42,9 +42,10 @@ def _collection(ref: str) -> str:
     return ref if split_ref(ref)[0] is not Backend.caldav or ref.endswith("/") else ref + "/"
 
 
-def recruiter_calendar(round_: RoundDetails) -> str:
+def recruiter_calendar(round_: RoundDetails, *, settings: Settings | None = None) -> str:
     """The recruiter's calendar, whose busy times live calls avoid: the round file's, else under the base URL."""
-    return _collection(round_.organisation.recruiter.calendar or f"{get_settings().caldav_url.rstrip('/')}/recruiter/")
+    base = (settings or get_settings()).caldav_url.rstrip("/")
+    return _collection(round_.organisation.recruiter.calendar or f"{base}/recruiter/")
 
 
 def hold_uid(key: EffectKey) -> str:

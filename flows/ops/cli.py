@@ -3,6 +3,7 @@
 secondround round validate FILE      check a round file; lists every problem, sends nothing
 secondround round dry-run FILE       plan every slot, render every message into a folder; sends nothing
 secondround round deploy FILE        create or update the round's scheduled hiring-round deployment
+secondround calendars check FILE     read a day of busy time from every calendar of the round; says which work
 secondround validate FILE            the same as ``round validate``
 """
 
@@ -107,6 +108,19 @@ def deploy(path: str) -> int:
     return 0
 
 
+def check_calendars(path: str) -> int:
+    from config.settings import get_settings
+    from flows.ops.calendar_check import check_calendars as check  # imports the calendar clients
+
+    round_ = load_round(path)
+    found = asyncio.run(check(round_, get_settings(), now=datetime.now(timezone.utc)))
+    for reach in found:
+        _out(f"  {'ok  ' if reach.works else 'FAIL'}  {reach.calendar:<28} {reach.ref}: {reach.detail}")
+    failing = sum(1 for r in found if not r.works)
+    _out(f"{len(found) - failing} of {len(found)} calendars work" + (f"; {failing} do not" if failing else ""))
+    return 1 if failing else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="secondround", description=__doc__.splitlines()[0] if __doc__ else None)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -120,12 +134,18 @@ def main(argv: list[str] | None = None) -> int:
     preview.add_argument("--out", type=Path, help="folder for the rendered messages (default dry-run-<round>)")
     preview.add_argument("--calendars", action="store_true", help="plan against the calendars' busy times")
     round_commands.add_parser("deploy", help="create or update the round's deployment").add_argument("file")
+    calendar_commands = commands.add_parser("calendars", help="the round's calendars").add_subparsers(
+        dest="action", required=True
+    )
+    calendar_commands.add_parser("check", help="read a day of busy time from each; say which work").add_argument("file")
     args = parser.parse_args(argv)
     try:
         if args.command == "validate" or args.action == "validate":
             return validate(args.file)
         if args.action == "dry-run":
             return dry_run(args.file, out=args.out, read_calendars=args.calendars)
+        if args.action == "check":
+            return check_calendars(args.file)
         return deploy(args.file)
     except RoundFileError as exc:
         sys.stderr.write(f"{exc}\n")

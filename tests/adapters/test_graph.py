@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -14,7 +14,10 @@ import pytest
 from pydantic import SecretStr
 
 from config.errors import ConfigError, TerminalChannelError
+from config.round import HiringRound
 from config.settings import Settings
+from flows.ops.calendar_check import check_calendars
+from sandbox.rounds import example_data
 from tasks.clients.graph import graph
 from tasks.clients.reservations import Clash, Entry
 from tests.adapters.conftest import Peers
@@ -170,3 +173,26 @@ def test_throttling_is_waited_out_and_a_refused_login_is_terminal(peers: Peers) 
     unset = peers.settings.model_copy(update={"graph_tenant_id": "", "graph_client_secret": SecretStr("")})
     with pytest.raises(ConfigError, match="SECONDROUND_GRAPH_TENANT_ID, SECONDROUND_GRAPH_CLIENT_SECRET"):
         run(busy(unset))
+
+
+def test_calendars_check_reads_every_backend_and_names_what_fails(peers: Peers) -> None:
+    data = example_data()
+    data["rooms"][0]["calendar"] = "http://127.0.0.1:9/nowhere/"  # Thames: a CalDAV server that is not there
+    data["rooms"][1]["calendar"] = "microsoft:fleet@northwind.example"
+    round_ = HiringRound.model_validate(data)
+    now = datetime(2027, 3, 29, 8, tzinfo=timezone.utc)
+    found = {r.calendar: r for r in run(check_calendars(round_, peers.settings, now=now))}
+    assert set(found) == {
+        "staff:amara-okafor",
+        "staff:tom-lindqvist",
+        "staff:grace-chen",
+        "room:thames",
+        "room:fleet",
+        "recruiter",
+    }
+    assert [k for k, r in found.items() if not r.works] == ["room:thames"]
+    assert "Connect call failed" in found["room:thames"].detail  # the CalDAV client says why
+    wrong = peers.settings.model_copy(update={"graph_client_secret": SecretStr("nope")})
+    refused = {r.calendar: r for r in run(check_calendars(round_, wrong, now=now))}
+    assert not refused["room:fleet"].works and "refused the app's login" in refused["room:fleet"].detail
+    assert refused["staff:amara-okafor"].works
