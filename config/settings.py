@@ -19,6 +19,11 @@ from config.errors import SettingsError
 _PLACEHOLDERS = {"", "changeme", "change-me", "placeholder", "secret", "xxx", "todo", "sandbox"}
 
 
+def is_placeholder(value: str) -> bool:
+    """An unset or made-up secret ("changeme", "todo", ...): live mode refuses it."""
+    return value.strip().lower() in _PLACEHOLDERS
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SECONDROUND_", env_file=None, extra="ignore")
 
@@ -115,7 +120,7 @@ class Settings(BaseSettings):
                 ("SECONDROUND_LINK_SIGNING_KEY", self.link_signing_key.get_secret_value()),
                 ("SECONDROUND_RECRUITER_API_TOKEN", self.recruiter_api_token.get_secret_value()),
             )
-            if value.strip().lower() in _PLACEHOLDERS
+            if is_placeholder(value)
         ]
         if missing:
             raise SettingsError("mode=live needs real values for: " + ", ".join(missing))

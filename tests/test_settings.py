@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from config.errors import SettingsError
+from config.errors import ConfigError, SettingsError
 from config.settings import Settings
+from tasks.clients.graph import graph
 
 
 def test_sandbox_needs_no_secrets() -> None:
@@ -35,3 +38,27 @@ def test_live_with_real_secrets_keeps_them_secret(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("SECONDROUND_FAULT_CRASH_AT", "call:after")
     with pytest.raises(SettingsError, match="for sandbox tests only"):
         Settings()
+
+
+def test_microsoft_calendars_name_what_is_missing_or_made_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "MODE": "live",
+        "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+        "TWILIO_AUTH_TOKEN": "tok-9f2c",
+        "TWILIO_FROM_NUMBER": "+14155550100",
+        "SMTP_PASSWORD": "pw-77a1",
+        "LINK_SIGNING_KEY": "k-0c4e",
+        "RECRUITER_API_TOKEN": "r-51d0",
+        "GRAPH_CLIENT_ID": "3f1c0c4e-app",
+        "GRAPH_CLIENT_SECRET": "changeme",
+    }.items():
+        monkeypatch.setenv(f"SECONDROUND_{name}", value)
+
+    async def open_graph() -> None:
+        async with graph(Settings()):
+            pass
+
+    with pytest.raises(
+        ConfigError, match="real values for SECONDROUND_GRAPH_TENANT_ID, SECONDROUND_GRAPH_CLIENT_SECRET"
+    ):
+        asyncio.run(open_graph())  # before any request: nothing reaches Microsoft

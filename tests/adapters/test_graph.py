@@ -171,7 +171,9 @@ def test_throttling_is_waited_out_and_a_refused_login_is_terminal(peers: Peers) 
     with pytest.raises(TerminalChannelError, match="refused the app's login"):
         run(busy(wrong))
     unset = peers.settings.model_copy(update={"graph_tenant_id": "", "graph_client_secret": SecretStr("")})
-    with pytest.raises(ConfigError, match="SECONDROUND_GRAPH_TENANT_ID, SECONDROUND_GRAPH_CLIENT_SECRET"):
+    with pytest.raises(
+        ConfigError, match="real values for SECONDROUND_GRAPH_TENANT_ID, SECONDROUND_GRAPH_CLIENT_SECRET"
+    ):
         run(busy(unset))
 
 
