@@ -27,7 +27,8 @@ def round_refs(round_: HiringRound, settings: Settings) -> dict[str, str]:
     return refs | {f"room:{r.id}": r.calendar or f"{base}/room-{r.id}/" for r in round_.rooms}
 
 
-async def _graph_events(settings: Settings, mailbox: str) -> list[str]:
+async def graph_events(settings: Settings, mailbox: str) -> list[str]:
+    """STATUS of each of our interview events on a Graph mailbox, as CalDAV would say it."""
     verify = str(settings.graph_ca_file) if settings.graph_ca_file else True
     async with httpx.AsyncClient(verify=verify, timeout=30) as http:
         token = await http.post(
@@ -49,7 +50,7 @@ async def holdings(round_: HiringRound, settings: Settings) -> list[list[str]]:
         for key, ref in round_refs(round_, settings).items():
             backend, address = split_ref(ref)
             if backend is Backend.microsoft:
-                statuses = await _graph_events(settings, address)
+                statuses = await graph_events(settings, address)
             else:
                 statuses = [s for uid, s in await dav.events(address, first, last) if uid.startswith(f"{round_.id}.")]
             counted = Counter(statuses)

@@ -29,13 +29,14 @@ class Path:
     crash: str = ""  # SECONDROUND_FAULT_CRASH_AT
     busy_now: bool = False  # the recruiter's calendar is busy for the next three hours
     later: Reply | None = None  # her own answer after the call, else the recruiter's form
+    graph_room: bool = False  # the rooms' calendars on the Microsoft Graph stand-in
     env: dict[str, str] = field(default_factory=dict)
 
 
 FORM = {"decision": "confirm", "enthusiasm": "5", "professionalism": "4", "questions": "Is there parking? Yes."}
 BY_LINK = Reply(decision=Decision.confirm, channel=ReplyChannel.link)
 PATHS = {
-    "lia": Path(["connect"], record=True),  # the recruiter answers, she answers; the form confirms
+    "lia": Path(["connect"], record=True, graph_room=True),  # the recruiter answers, she answers; the form confirms
     "max": Path(["connect"], her="voicemail", later=BY_LINK),  # her machine: the recruiter's own message
     "ned": Path(["answer-decline", "busy", "connect"], rings=3),  # two misses, then the recruiter answers
     "ola": Path([], later=BY_LINK),  # the recruiter never answers: her attempt goes by email
@@ -57,6 +58,8 @@ def live_round(cid: str, path: Path) -> tuple[dict[str, Any], str]:
         recruiter["calendar"] = f"{{base}}/recruiter-{cid}/"
     data["organisation"]["recruiter"] = recruiter
     data["cadence"]["reply_window"] = "P30D"  # about 4 min here: the test's answers decide, not the deadline
+    if path.graph_room:  # her room on the Microsoft Graph stand-in, the panel on Radicale
+        data["rooms"] = [{**r, "calendar": f"microsoft:{r['id']}@northwind.example"} for r in data["rooms"]]
     return data, phone
 
 

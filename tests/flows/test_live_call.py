@@ -7,10 +7,13 @@ conference; the recruiter records the call on the form sent after it.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from flows.models import CallbackResult, Outcome, ReplyChannel
 from sandbox.harness import Harness
+from sandbox.holdings import graph_events
 from tests.flows.live_round import play_live
 
 pytestmark = pytest.mark.stack
@@ -41,7 +44,11 @@ def test_the_recruiter_talks_to_her_and_records_the_call(outcomes: dict[str, Cal
     guide = next(e for e in harness.effects("live-lia", "lia") if e.key.endswith(".1.call-guide"))
     assert "Strong on SQL." in guide.body["body"] and "/recruiter/calls/" in guide.body["body"]
     assert any("talked to her" in d for d in lines(lia, "ring-1"))
-    assert harness.holds("live-lia", "lia") == ["CONFIRMED"] * 3
+    assert harness.holds("live-lia", "lia") == ["CONFIRMED"] * 2  # the panel, on Radicale
+    room = next(line for line in lia.timeline if line.step.startswith("book-hold-room"))
+    assert room.detail.startswith("booked microsoft:") and room.detail.endswith("@northwind.example")
+    mailbox = room.detail.removeprefix("booked microsoft:")
+    assert asyncio.run(graph_events(harness.stack.read_settings(), mailbox)) == ["CONFIRMED"]  # on Graph
 
 
 def test_her_voicemail_gets_the_recruiters_own_message(outcomes: dict[str, CallbackResult], harness: Harness) -> None:
