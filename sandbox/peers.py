@@ -80,8 +80,15 @@ class Peers:
         self.caldav_port = free_port()
         self.graph_url = f"https://127.0.0.1:{free_port()}"
         self.tls = self.home / "tls"
-        self.env = {
-            **os.environ,
+        self.env = {**os.environ, **self._settings_env(time_scale=time_scale, calls_per_second=calls_per_second)}
+        if behaviours is not None:
+            self.env["SECONDROUND_SANDBOX_BEHAVIOURS"] = str(behaviours.resolve())
+        self._procs: list[subprocess.Popen[bytes]] = []
+        self._logs: list[IO[bytes]] = []
+
+    def _settings_env(self, *, time_scale: float, calls_per_second: float) -> dict[str, str]:
+        """Every process of the stack reads its settings from these (``SECONDROUND_*``)."""
+        return {
             "PYTHONPATH": str(PROJECT_DIR),
             "SECONDROUND_PROJECT_DIR": str(PROJECT_DIR),
             "SECONDROUND_STATE_DIR": str(self.home / "state"),
@@ -103,10 +110,6 @@ class Peers:
             "SECONDROUND_CALDAV_CREATE_MISSING": "true",
             **graph_env(self.graph_url, self.tls / "ca.pem"),
         }
-        if behaviours is not None:
-            self.env["SECONDROUND_SANDBOX_BEHAVIOURS"] = str(behaviours.resolve())
-        self._procs: list[subprocess.Popen[bytes]] = []
-        self._logs: list[IO[bytes]] = []
 
     def read_settings(self, **overrides: Any) -> Settings:
         """The settings a process started with ``self.env`` would read."""
