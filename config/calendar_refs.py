@@ -8,9 +8,7 @@ A staff member's, a room's or the recruiter's ``calendar`` is one of:
   ``...@resource.calendar.google.com``);
 - ``microsoft:<mailbox>``: a Microsoft 365 user or room mailbox.
 
-A round may mix them; ``tasks/calendars.py`` picks the client per calendar. The Google client
-is not in this version yet: a round naming a Google calendar is refused, with the calendar
-and what to write instead.
+A round may mix them; ``tasks/calendars.py`` picks the client per calendar.
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ from typing import Annotated
 from pydantic import AfterValidator
 
 _MAILBOX = re.compile(r"^[^@\s:/]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-AVAILABLE = frozenset({"caldav", "microsoft"})  # the backends this version can talk to
 
 
 class Backend(StrEnum):
@@ -49,10 +46,6 @@ def _check_ref(value: str) -> str:
     if backend is not Backend.caldav and not _MAILBOX.match(address):
         raise ValueError(
             f"{value!r}: after {backend.value}: write the calendar's address, e.g. {backend.value}:room@example.org"
-        )
-    if backend.value not in AVAILABLE:
-        raise ValueError(
-            f"{value!r}: {backend.value} calendars are not available in this version yet; use CalDAV or microsoft:"
         )
     return value.strip()
 

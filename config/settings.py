@@ -92,6 +92,14 @@ class Settings(BaseSettings):
     graph_ca_file: Path | None = Field(default=None, description="Trust this CA for Graph and its tokens (the sandbox)")
     graph_timeout_seconds: float = Field(default=30.0, gt=0, description="Give up on one Graph request after this")
 
+    google_service_account_file: Path | None = Field(
+        default=None, description="The service account's key (JSON), with domain-wide delegation, for google: calendars"
+    )
+    google_delegate: str = Field(default="", description="The user a resource (room) calendar is reached as")
+    google_api_url: str = Field(default="https://www.googleapis.com/", description="Google's API endpoint")
+    google_ca_file: Path | None = Field(default=None, description="Trust this CA for Google (the sandbox)")
+    google_timeout_seconds: float = Field(default=30.0, gt=0, description="Give up on one Google request after this")
+
     sandbox_behaviours: Path | None = Field(
         default=None, description="YAML of scripted candidate behaviours, keyed by phone number"
     )

@@ -26,6 +26,7 @@ import yaml
 from config.loading import load_round
 from config.round import Candidate, HiringRound
 from flows.messages import clock
+from sandbox.holdings import holdings, seed_calendars
 from sandbox.peers import PROJECT_DIR
 from sandbox.stack import LocalStack
 
@@ -60,8 +61,10 @@ def demo_round(home: Path, today: date) -> Path:
     data = yaml.safe_load(ROUND_FILE.read_text(encoding="utf-8"))
     first = min(date.fromisoformat(str(w["start"])[:10]) for c in data["candidates"] for w in c["call_times"])
     weeks = max(0, (today - first).days // 7)
-    for room in data["rooms"]:  # the demo's rooms: Fleet on the Microsoft Graph stand-in, Thames on Radicale
-        room["calendar"] = f"microsoft:{room['id']}@northwind.example" if room["id"] == "fleet" else ""
+    for room in data["rooms"]:  # the demo's calendars: the staff on the Google stand-in, the Fleet room on
+        room["calendar"] = f"microsoft:{room['id']}@northwind.example" if room["id"] == "fleet" else ""  # Graph's
+    for member in data["staff"]:  # and the Thames room and the recruiter on Radicale
+        member["calendar"] = f"google:{member['email']}"
     path = home / "example.yaml"
     path.write_text(yaml.safe_dump(rebased(data, weeks), sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path
@@ -131,29 +134,6 @@ def _row(status: CandidateStatus, candidate: Candidate, *, venue: str) -> list[s
     return [candidate.name, result.outcome.value, str(result.attempts), took, heard, slot]
 
 
-async def seed_calendars(stack: LocalStack, round_file: Path) -> str:
-    """Staff and room calendars on the sandbox's Radicale, with the first panel member's weekly
-    team meeting (Mondays 09:00-10:00 in the round's zone, recurring) that slots must avoid."""
-    from tasks.clients.caldav import caldav
-
-    round_ = load_round(round_file)
-    settings = stack.read_settings()
-    base = settings.caldav_url.rstrip("/")
-    first = round_.plan.dates.start - timedelta(days=round_.plan.dates.start.weekday())  # that week's Monday
-    meeting = (
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//secondround demo//EN\r\nBEGIN:VEVENT\r\n"
-        f"UID:team-meeting@demo\r\nDTSTAMP:20260101T000000Z\r\n"
-        f"DTSTART;TZID={round_.time_zone}:{first:%Y%m%d}T090000\r\nDTEND;TZID={round_.time_zone}:{first:%Y%m%d}T100000\r\n"
-        "RRULE:FREQ=WEEKLY;BYDAY=MO\r\nSUMMARY:Team meeting\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-    )
-    async with caldav(settings) as dav:
-        for url in [f"{base}/staff-{s.id}/" for s in round_.staff] + [f"{base}/room-{r.id}/" for r in round_.rooms]:
-            await dav.ensure(url)
-        owner = round_.staff_member(round_.plan.panel[0])
-        await dav.put_event(f"{base}/staff-{owner.id}/", "team-meeting@demo", meeting)
-    return f"Calendars on Radicale ({base}/): {owner.name} has a weekly team meeting, Mondays 09:00-10:00"
-
-
 def outbox(folder: Path) -> list[list[str]]:
     rows = []
     for path in sorted(folder.glob("*.eml"), key=lambda p: p.stat().st_mtime):
@@ -181,7 +161,6 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 def report(stack: LocalStack, round_file: Path) -> None:
     """What the sandbox "sent": counts per channel, replies through web/, which calendar backend
     held what, every email."""
-    from sandbox.holdings import holdings
     from sandbox.ledger import Ledger
 
     sent = Ledger(Path(stack.env["SECONDROUND_STATE_DIR"]) / "sandbox").effects()
@@ -223,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"Prefect UI: {stack.ui_url}  (24 h of waiting = {args.reply_window:.0f} s)")
         say(f"Sandbox Twilio: {stack.twilio_url}  inbound webhooks (web/): {stack.web_url}")
         round_file = demo_round(home, date.today())
-        say(asyncio.run(seed_calendars(stack, round_file)))
+        say(asyncio.run(seed_calendars(load_round(round_file), stack.read_settings())))  # the team meeting
         rows = asyncio.run(play_round(stack, round_file, timeout=args.timeout))
         say(
             "\n"

@@ -32,6 +32,7 @@ from sandbox.gcal import GoogleCalendar, GoogleError, when
 
 MAX_CALENDARS = 50
 SERVICE_ACCOUNT = "secondround@sandbox-project.iam.gserviceaccount.com"
+GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
 
 
 def write_service_account(directory: Path, token_uri: str) -> Path:
@@ -53,6 +54,16 @@ def write_service_account(directory: Path, token_uri: str) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(info), encoding="utf-8")
     return path
+
+
+def google_env(url: str, tls: Path) -> dict[str, str]:
+    """The settings that point our Google client at the stand-in (its key is written at start)."""
+    return {
+        "SECONDROUND_GOOGLE_SERVICE_ACCOUNT_FILE": str(tls / "google-service-account.json"),
+        "SECONDROUND_GOOGLE_DELEGATE": "calendars@northwind.example",
+        "SECONDROUND_GOOGLE_API_URL": f"{url}/",
+        "SECONDROUND_GOOGLE_CA_FILE": str(tls / "ca.pem"),
+    }
 
 
 def _error(error: GoogleError) -> JSONResponse:
@@ -87,14 +98,7 @@ def create_app(key_file: Path) -> FastAPI:
     _token(app, tokens, public)
     _events(app, calendar)
 
-    @app.post("/sandbox/throttle")
-    async def set_throttle(request: Request) -> dict[str, int]:
-        throttle.update(await request.json())
-        return throttle
-
-    @app.get("/sandbox/requests")
-    async def requests() -> list[dict[str, str]]:
-        return list(app.state.requests)
+    _sandbox_doors(app, calendar, throttle)
 
     return app
 
@@ -106,7 +110,8 @@ def _token(app: FastAPI, tokens: set[str], public: rsa.RSAPublicKey) -> None:
     async def token(request: Request) -> Response:
         form = await request.form()
         try:
-            claims = jwt.decode(str(form.get("assertion", "")), public, algorithms=["RS256"], audience=str(request.url))
+            audiences = [GOOGLE_TOKEN_AUDIENCE, str(request.url)]  # google-auth signs for Google's endpoint
+            claims = jwt.decode(str(form.get("assertion", "")), public, algorithms=["RS256"], audience=audiences)
         except jwt.PyJWTError as error:
             return JSONResponse({"error": "invalid_grant", "error_description": str(error)}, status_code=400)
         issued = uuid4().hex
@@ -114,6 +119,29 @@ def _token(app: FastAPI, tokens: set[str], public: rsa.RSAPublicKey) -> None:
         return JSONResponse(
             {"access_token": issued, "token_type": "Bearer", "expires_in": 3599, "sub": claims.get("sub")}
         )
+
+
+def _sandbox_doors(app: FastAPI, calendar: GoogleCalendar, throttle: dict[str, int]) -> None:
+    """The sandbox's own controls, no token: throttling, requests seen, a calendar's events."""
+
+    @app.post("/sandbox/throttle")
+    async def set_throttle(request: Request) -> dict[str, int]:
+        throttle.update(await request.json())
+        return throttle
+
+    @app.get("/sandbox/calendars/{calendar_id}/events")
+    async def inspect(calendar_id: str) -> dict[str, Any]:
+        """The sandbox's own door (no token): what is on a calendar, for the demo's report."""
+        return {"items": [e.resource() for e in calendar.events(calendar_id).values()]}
+
+    @app.post("/sandbox/calendars/{calendar_id}/events")
+    async def seed(calendar_id: str, request: Request) -> dict[str, Any]:
+        """The sandbox's own door: an event someone else made (the demo's team meeting)."""
+        return calendar.insert(calendar_id, await request.json()).resource()
+
+    @app.get("/sandbox/requests")
+    async def requests() -> list[dict[str, str]]:
+        return list(app.state.requests)
 
 
 def _events(app: FastAPI, calendar: GoogleCalendar) -> None:

@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from config.settings import Settings
 from sandbox import radicale
+from sandbox.gcal_api import google_env, write_service_account
 from sandbox.graph_api import graph_env
 from sandbox.serving import http_ok, smtp_greets, wait_ready
 from sandbox.tls import write_test_ca
@@ -79,6 +80,7 @@ class Peers:
         self.smtp_port = free_port()
         self.caldav_port = free_port()
         self.graph_url = f"https://127.0.0.1:{free_port()}"
+        self.google_url = f"https://127.0.0.1:{free_port()}"
         self.tls = self.home / "tls"
         self.env = {**os.environ, **self._settings_env(time_scale=time_scale, calls_per_second=calls_per_second)}
         if behaviours is not None:
@@ -109,6 +111,7 @@ class Peers:
             "SECONDROUND_CALDAV_PASSWORD": radicale.SANDBOX_CALDAV_PASSWORD,
             "SECONDROUND_CALDAV_CREATE_MISSING": "true",
             **graph_env(self.graph_url, self.tls / "ca.pem"),
+            **google_env(self.google_url, self.tls),
         }
 
     def read_settings(self, **overrides: Any) -> Settings:
@@ -151,6 +154,9 @@ class Peers:
         graph = self._python(
             "-m", "sandbox.graph_api", "--port", self.graph_url.rsplit(":", 1)[1], *tls, log="graph.log"
         )
+        key = write_service_account(self.tls, f"{self.google_url}/token")
+        port = self.google_url.rsplit(":", 1)[1]
+        google = self._python("-m", "sandbox.gcal_api", "--port", port, "--key-file", str(key), *tls, log="google.log")
         web = self._python(
             "-m",
             "uvicorn",
@@ -172,6 +178,8 @@ class Peers:
         wait_ready(web, http_ok(f"{self.web_url}/health"), what="web service", log=self._log("web"))
         graph_up = http_ok(f"{self.graph_url}/sandbox/requests", verify=str(self.tls / "ca.pem"))
         wait_ready(graph, graph_up, what="Microsoft Graph stand-in", log=self._log("graph"))
+        google_up = http_ok(f"{self.google_url}/sandbox/requests", verify=str(self.tls / "ca.pem"))
+        wait_ready(google, google_up, what="Google Calendar stand-in", log=self._log("google"))
 
     def start(self) -> Peers:
         self.start_peers()

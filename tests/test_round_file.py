@@ -147,11 +147,11 @@ def test_a_calendar_reference_names_its_backend() -> None:
     data = example_data()
     data["staff"][0]["calendar"] = "dav.example.org/amara"
     data["rooms"][0]["calendar"] = "google:not an address"
-    data["organisation"]["recruiter"]["calendar"] = "google:priya@northwind.example"
-    data["staff"][1]["calendar"] = "microsoft:tom@northwind.example"  # a round may mix backends
+    data["organisation"]["recruiter"]["calendar"] = "google:priya@northwind.example"  # a round may mix backends
+    data["staff"][1]["calendar"] = "microsoft:tom@northwind.example"
+    data["staff"][2]["calendar"] = "outlook:grace@northwind.example"
     found = problems(data)
     assert any(p.startswith("staff[0].calendar") and "write a CalDAV URL (https://...)" in p for p in found)
     assert any(p.startswith("rooms[0].calendar") and "write the calendar's address" in p for p in found)
-    # the Google client is not in this version: said plainly, before anything is sent
-    assert any("recruiter.calendar" in p and "google calendars are not available" in p for p in found)
-    assert not any(p.startswith("staff[1]") for p in found)
+    assert any(p.startswith("staff[2].calendar") and "google:<calendar id> or microsoft:<mailbox>" in p for p in found)
+    assert not any(p.startswith(("staff[1]", "organisation.recruiter")) for p in found)

@@ -4,8 +4,8 @@
 (``config.calendar_refs``: a CalDAV URL, ``google:...`` or ``microsoft:...``) and the address
 that client knows the calendar by, then talks to it through ``CalendarClient``: busy time, a
 hold (raising ``Clash`` when another hold overlaps), its booking and its release. A round may
-mix backends; one task opens each backend's client once: CalDAV (``tasks/clients/caldav.py``)
-and Microsoft Graph (``tasks/clients/graph.py``).
+mix backends; one task opens each backend's client once: CalDAV (``tasks/clients/caldav.py``),
+Google Calendar (``tasks/clients/google.py``) and Microsoft Graph (``tasks/clients/graph.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from config.calendar_refs import Backend, split_ref
 from config.errors import ConfigError
 from config.settings import Settings
 from tasks.clients.caldav import caldav
+from tasks.clients.google import google
 from tasks.clients.graph import graph
 from tasks.clients.reservations import Entry
 
@@ -34,7 +35,7 @@ class CalendarClient(Protocol):
 
 
 Opener = Callable[[Settings], AbstractAsyncContextManager[CalendarClient]]
-OPENERS: dict[Backend, Opener] = {Backend.caldav: caldav, Backend.microsoft: graph}
+OPENERS: dict[Backend, Opener] = {Backend.caldav: caldav, Backend.google: google, Backend.microsoft: graph}
 
 
 class Calendars:

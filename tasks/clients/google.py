@@ -1,0 +1,201 @@
+"""The Google Calendar client: busy time, holds, bookings and releases on Google calendars
+(``google:<calendar id>``) with the official ``google-api-python-client`` and ``google-auth``.
+
+A service account with domain-wide delegation acts as each calendar's owner (a user's calendar:
+that user; a resource calendar: ``SECONDROUND_GOOGLE_DELEGATE``), scope ``.../auth/calendar``.
+The client library is synchronous: each request runs in a worker thread.
+
+- Busy time: ``freeBusy.query``, at most 50 calendars a query.
+- A hold: a reservation in the calendar's ledger (``tasks.clients.reservations``; one free event
+  with a fixed id in the year 2000, rewritten only with ``If-Match`` on its etag, so two runs
+  racing for overlapping times cannot both win), then a tentative, opaque event whose id we
+  choose from the hold's key: a retried insert meets its own event (409) instead of a second.
+- A booking: ``events.patch`` with ``If-Match`` (412: read it again). A release:
+  ``events.delete`` with ``If-Match``, then the reservation.
+
+Errors: ``rateLimitExceeded`` (403 or 429) and 5xx are retried with back-off, then transient;
+401/403 otherwise terminal, naming the calendar and the delegation it needs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import google_auth_httplib2
+import httplib2
+from google.auth.exceptions import RefreshError
+from google.oauth2 import service_account
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+
+from config.errors import ConfigError, TerminalChannelError, TransientChannelError
+from config.settings import Settings
+from tasks.clients.reservations import Entry, with_entry, without_entry
+
+SCOPE = "https://www.googleapis.com/auth/calendar"
+LEDGER_ID = "secondroundledger0"  # base32hex, as Google wants a client-chosen id
+LEDGER_AT = datetime(2000, 1, 1, tzinfo=timezone.utc)
+QUOTA = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
+NEEDS = f"the service account needs domain-wide delegation of {SCOPE} for this calendar's owner"
+
+
+def event_id(uid: str) -> str:
+    """Our hold's event id: hex is base32hex, and the key's hash keeps it short and fixed."""
+    return hashlib.sha256(uid.encode()).hexdigest()[:40]
+
+
+def _when(value: datetime) -> dict[str, str]:
+    return {"dateTime": value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def _reason(error: HttpError) -> str:
+    try:
+        return str(json.loads(error.content)["error"]["errors"][0]["reason"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return ""
+
+
+class GoogleCalendars:
+    def __init__(self, service_for: Callable[[str], Any]) -> None:
+        self.service_for = service_for  # a Calendar service acting as the calendar's owner
+
+    async def _run(
+        self, calendar: str, make: Callable[[Any], Any], *, if_match: str = "", absent: tuple[int, ...] = ()
+    ) -> Any:
+        """One request, in a thread; quota errors and 5xx backed off; None for an ``absent`` status
+        (a 404 on a read, a 409 on a repeated insert, a 412 on a stale etag)."""
+        for attempt in range(6):
+            request = make(self.service_for(calendar))
+            if if_match:
+                request.headers["If-Match"] = if_match
+            try:
+                return await asyncio.to_thread(request.execute)
+            except HttpError as error:
+                status, reason = error.resp.status, _reason(error)
+                if status in absent:
+                    return None
+                if status in (401, 403) and reason not in QUOTA:
+                    raise TerminalChannelError(
+                        "calendar", f"google:{calendar}: Google refused ({status}): {NEEDS}"
+                    ) from error
+                if status not in (403, 429) and status < 500:
+                    raise TerminalChannelError("calendar", f"google:{calendar}: {status} {reason}") from error
+                if attempt == 5:
+                    raise TransientChannelError(
+                        "calendar", f"google:{calendar}: {status} {reason or 'server error'}"
+                    ) from error
+            except RefreshError as error:
+                raise TerminalChannelError(
+                    "calendar", f"google:{calendar}: Google refused the service account: {error}"
+                ) from error
+            except (OSError, httplib2.HttpLib2Error) as error:
+                raise TransientChannelError("calendar", f"google:{calendar}: cannot reach Google: {error}") from error
+            await asyncio.sleep(random.uniform(0, min(8.0, 0.25 * 2**attempt)))
+        raise AssertionError("unreachable")
+
+    async def busy(self, calendar: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        body = {"timeMin": _when(start)["dateTime"], "timeMax": _when(end)["dateTime"], "items": [{"id": calendar}]}
+        answer = await self._run(calendar, lambda s: s.freebusy().query(body=body))
+        spans = answer["calendars"].get(calendar, {}).get("busy", []) if answer else []
+        parse = datetime.fromisoformat
+        return sorted((parse(b["start"].replace("Z", "+00:00")), parse(b["end"].replace("Z", "+00:00"))) for b in spans)
+
+    async def _ledger(self, calendar: str) -> tuple[list[Entry], str]:
+        found = await self._run(
+            calendar, lambda s: s.events().get(calendarId=calendar, eventId=LEDGER_ID), absent=(404,)
+        )
+        if found is None:
+            body: dict[str, Any] = {
+                "id": LEDGER_ID,
+                "summary": "secondround reservations",
+                "transparency": "transparent",
+            }
+            body |= {"start": _when(LEDGER_AT), "end": _when(LEDGER_AT + timedelta(minutes=1)), "description": "[]"}
+            await self._run(calendar, lambda s: s.events().insert(calendarId=calendar, body=body), absent=(409,))
+            found = await self._run(
+                calendar, lambda s: s.events().get(calendarId=calendar, eventId=LEDGER_ID), absent=(404,)
+            )
+            if found is None:
+                raise TransientChannelError("calendar", f"google:{calendar}: the reservation ledger is not visible yet")
+        rows = json.loads(found.get("description") or "[]")
+        entries = [Entry(r["uid"], datetime.fromisoformat(r["start"]), datetime.fromisoformat(r["end"])) for r in rows]
+        return entries, str(found["etag"])
+
+    async def _update_ledger(self, calendar: str, change: Callable[[list[Entry]], list[Entry] | None]) -> None:
+        for _ in range(20):
+            entries, etag = await self._ledger(calendar)
+            updated = change(entries)
+            if updated is None:
+                return
+            rows = [{"uid": e.uid, "start": e.start.isoformat(), "end": e.end.isoformat()} for e in updated]
+            patch = await self._run(calendar, _ledger_patch(calendar, json.dumps(rows)), if_match=etag, absent=(412,))
+            if patch is not None:  # None: 412, another run wrote first; read again and decide again
+                return
+        raise TransientChannelError("calendar", f"google:{calendar}: the reservation ledger stayed contended")
+
+    async def hold(self, calendar: str, entry: Entry, *, summary: str, guard: timedelta) -> None:
+        await self._update_ledger(calendar, lambda entries: with_entry(entries, entry, guard=guard))
+        body: dict[str, Any] = {
+            "id": event_id(entry.uid),
+            "summary": summary,
+            "status": "tentative",
+            "transparency": "opaque",
+        }
+        body |= {"start": _when(entry.start), "end": _when(entry.end), "description": entry.uid}
+        insert = lambda s: s.events().insert(calendarId=calendar, body=body)  # noqa: E731
+        await self._run(calendar, insert, absent=(409,))  # 409: inserted before, by a run that crashed after
+
+    async def confirm(self, calendar: str, uid: str, *, summary: str, description: str) -> bool:
+        for _ in range(10):
+            get = lambda s: s.events().get(calendarId=calendar, eventId=event_id(uid))  # noqa: E731
+            found = await self._run(calendar, get, absent=(404,))
+            if found is None or found.get("status") == "cancelled":
+                return False
+            body = {"status": "confirmed", "summary": summary, "description": description}
+            patch = lambda s, body=body: s.events().patch(calendarId=calendar, eventId=event_id(uid), body=body)  # noqa: E731
+            if await self._run(calendar, patch, if_match=str(found["etag"]), absent=(412,)) is not None:
+                return True
+        raise TransientChannelError("calendar", f"google:{calendar}: {uid} kept changing while we booked it")
+
+    async def release(self, calendar: str, uid: str) -> None:
+        """Delete the event, then the reservation: a crash in between leaves it reserved, never
+        double-booked, and the replay finishes the job."""
+        delete = lambda s: s.events().delete(calendarId=calendar, eventId=event_id(uid))  # noqa: E731
+        await self._run(calendar, delete, absent=(404, 410))  # gone already: a replay
+        await self._update_ledger(calendar, lambda entries: without_entry(entries, uid))
+
+
+def _ledger_patch(calendar: str, description: str) -> Callable[[Any], Any]:
+    return lambda service: service.events().patch(
+        calendarId=calendar, eventId=LEDGER_ID, body={"description": description}
+    )
+
+
+@asynccontextmanager
+async def google(settings: Settings) -> AsyncIterator[GoogleCalendars]:
+    """Calendar services for the configured service account, one per owner it acts as."""
+    if settings.google_service_account_file is None or not settings.google_service_account_file.exists():
+        raise ConfigError("google: calendars need SECONDROUND_GOOGLE_SERVICE_ACCOUNT_FILE (the service account's key)")
+    key = str(settings.google_service_account_file)
+    base = service_account.Credentials.from_service_account_file(key, scopes=[SCOPE])  # type: ignore[no-untyped-call]
+    services: dict[str, Any] = {}
+
+    def service_for(calendar: str) -> Any:
+        owner = settings.google_delegate if calendar.endswith("resource.calendar.google.com") else calendar
+        if owner not in services:
+            ca = str(settings.google_ca_file) if settings.google_ca_file else None
+            http = google_auth_httplib2.AuthorizedHttp(
+                base.with_subject(owner), http=httplib2.Http(ca_certs=ca, timeout=int(settings.google_timeout_seconds))
+            )
+            options = {"api_endpoint": f"{settings.google_api_url.rstrip('/')}/calendar/v3/"}
+            services[owner] = build("calendar", "v3", http=http, static_discovery=True, client_options=options)
+        return services[owner]
+
+    yield GoogleCalendars(service_for)
