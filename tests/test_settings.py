@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from config.errors import ConfigError, SettingsError
 from config.settings import Settings
+from sandbox.gcal_api import write_service_account
+from tasks.clients.google import google
 from tasks.clients.graph import graph
 
 
@@ -62,3 +66,16 @@ def test_microsoft_calendars_name_what_is_missing_or_made_up(monkeypatch: pytest
         ConfigError, match="real values for SECONDROUND_GRAPH_TENANT_ID, SECONDROUND_GRAPH_CLIENT_SECRET"
     ):
         asyncio.run(open_graph())  # before any request: nothing reaches Microsoft
+
+
+def test_google_calendars_name_the_missing_key_and_delegate(tmp_path: Path) -> None:
+    async def busy(settings: Settings, calendar: str) -> None:
+        async with google(settings) as client:
+            await client.busy(calendar, datetime(2027, 1, 4, tzinfo=UTC), datetime(2027, 1, 5, tzinfo=UTC))
+
+    with pytest.raises(ConfigError, match="SECONDROUND_GOOGLE_SERVICE_ACCOUNT_FILE"):
+        asyncio.run(busy(Settings(), "amara@northwind.example"))
+    key = write_service_account(tmp_path, "https://127.0.0.1:9/token")  # never reached: refused before a request
+    settings = Settings(google_service_account_file=key, google_delegate="")
+    with pytest.raises(ConfigError, match="SECONDROUND_GOOGLE_DELEGATE"):
+        asyncio.run(busy(settings, "room-1@resource.calendar.google.com"))

@@ -189,6 +189,10 @@ async def google(settings: Settings) -> AsyncIterator[GoogleCalendars]:
 
     def service_for(calendar: str) -> Any:
         owner = settings.google_delegate if calendar.endswith("resource.calendar.google.com") else calendar
+        if not owner:
+            raise ConfigError(
+                f"google:{calendar} is a resource calendar: set SECONDROUND_GOOGLE_DELEGATE, the user it is managed as"
+            )
         if owner not in services:
             ca = str(settings.google_ca_file) if settings.google_ca_file else None
             http = google_auth_httplib2.AuthorizedHttp(
