@@ -4,7 +4,6 @@ change, holds, bookings, releases, and overlapping reservations raced from two p
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 from collections.abc import Coroutine
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
@@ -16,8 +15,9 @@ from pydantic import SecretStr
 from config.errors import TerminalChannelError, TransientChannelError
 from config.settings import Settings
 from tasks.clients.caldav import caldav
-from tasks.clients.reservations import Clash, Entry
+from tasks.clients.reservations import Entry
 from tests.adapters.conftest import Peers
+from tests.adapters.racing import race
 
 T = TypeVar("T")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -80,61 +80,13 @@ def test_hold_confirm_release_each_idempotent(peers: Peers) -> None:
     run(scenario())
 
 
-def _racer(settings: Settings, me: int, trials: int, barrier: Any, results: Any) -> None:
-    """One candidate run in its own process: book 10:00 (or 10:30), else move to the next day."""
-
-    async def book(trial: int) -> tuple[int, int, str]:
-        cal = f"{settings.caldav_url}room-race-{trial}/"
-        start = local(29, 10, 30 * me)
-        async with caldav(settings) as dav:
-            barrier.wait()
-            try:
-                await dav.hold(
-                    cal, Entry(f"r{trial}.c{me}.room@test", start, start + timedelta(hours=6)), summary="x", guard=GUARD
-                )
-                return trial, me, "first"
-            except Clash:
-                later = start + timedelta(days=1)
-                await dav.hold(
-                    cal, Entry(f"r{trial}.c{me}.room@test", later, later + timedelta(hours=6)), summary="x", guard=GUARD
-                )
-                return trial, me, "moved"
-
-    for trial in range(trials):
-        results.put(asyncio.run(book(trial)))
-
-
 def test_overlapping_holds_raced_from_two_processes_never_double_book(peers: Peers) -> None:
-    trials = 40
-
     async def prepare() -> None:
         async with caldav(peers.settings) as dav:
-            await asyncio.gather(*(dav.ensure(f"{peers.settings.caldav_url}room-race-{t}/") for t in range(trials)))
+            await asyncio.gather(*(dav.ensure(f"{peers.settings.caldav_url}room-race-{t}/") for t in range(40)))
 
     run(prepare())
-    ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(2), ctx.Queue()
-    procs = [ctx.Process(target=_racer, args=(peers.settings, me, trials, barrier, results)) for me in (0, 1)]
-    for proc in procs:
-        proc.start()
-    outcomes = [results.get(timeout=120) for _ in range(2 * trials)]
-    for proc in procs:
-        proc.join(timeout=30)
-    by_trial: dict[int, list[str]] = {}
-    for trial, _, how in outcomes:
-        by_trial.setdefault(trial, []).append(how)
-    assert all(sorted(hows) == ["first", "moved"] for hows in by_trial.values()), by_trial  # one winner each
-
-    async def double_bookings() -> int:
-        clashes = 0
-        async with caldav(peers.settings) as dav:
-            for t in range(trials):
-                busy = await dav.busy(f"{peers.settings.caldav_url}room-race-{t}/", local(29, 0), local(31, 0))
-                assert len(busy) == 2
-                clashes += busy[0][1] + GUARD > busy[1][0]
-        return clashes
-
-    assert run(double_bookings()) == 0
+    race("caldav", peers.settings)
 
 
 def test_a_wrong_login_and_a_missing_calendar_are_terminal_a_dead_server_transient(peers: Peers) -> None:

@@ -5,9 +5,7 @@ stale etag), a quota error and a refused service account."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import multiprocessing
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +21,7 @@ from sandbox.gcal_api import write_service_account
 from tasks.clients.google import event_id, google
 from tasks.clients.reservations import Clash, Entry
 from tests.adapters.conftest import Peers
+from tests.adapters.racing import race
 from tests.adapters.test_caldav import GUARD, local, run
 
 
@@ -82,58 +81,8 @@ def test_hold_confirm_release_each_idempotent_and_a_stale_etag_reads_again(peers
     run(scenario())
 
 
-def _racer(settings: Settings, me: int, trials: int, barrier: Any, results: Any) -> None:
-    async def book(trial: int) -> tuple[int, int, str]:
-        room, start = f"race-{trial}@resource.calendar.google.com", local(29, 10, 30 * me)
-        async with google(settings) as client:
-            barrier.wait()
-            try:
-                await client.hold(
-                    room,
-                    Entry(f"r{trial}.c{me}.room@test", start, start + timedelta(hours=6)),
-                    summary="x",
-                    guard=GUARD,
-                )
-                return trial, me, "first"
-            except Clash:
-                later = start + timedelta(days=1)
-                await client.hold(
-                    room,
-                    Entry(f"r{trial}.c{me}.room@test", later, later + timedelta(hours=6)),
-                    summary="x",
-                    guard=GUARD,
-                )
-                return trial, me, "moved"
-
-    for trial in range(trials):
-        results.put(asyncio.run(book(trial)))
-
-
 def test_overlapping_holds_raced_from_two_processes_never_double_book(peers: Peers) -> None:
-    trials = 40
-    ctx = multiprocessing.get_context("spawn")
-    barrier, results = ctx.Barrier(2), ctx.Queue()
-    procs = [ctx.Process(target=_racer, args=(peers.settings, me, trials, barrier, results)) for me in (0, 1)]
-    for proc in procs:
-        proc.start()
-    outcomes = [results.get(timeout=240) for _ in range(2 * trials)]
-    for proc in procs:
-        proc.join(timeout=30)
-    by_trial: dict[int, list[str]] = {}
-    for trial, _, how in outcomes:
-        by_trial.setdefault(trial, []).append(how)
-    assert all(sorted(hows) == ["first", "moved"] for hows in by_trial.values()), by_trial  # one winner each
-
-    async def double_bookings() -> int:
-        clashes = 0
-        async with google(peers.settings) as client:
-            for t in range(trials):
-                busy = await client.busy(f"race-{t}@resource.calendar.google.com", local(29, 0), local(31, 0))
-                assert len(busy) == 2
-                clashes += busy[0][1] + GUARD > busy[1][0]
-        return clashes
-
-    assert run(double_bookings()) == 0
+    race("google", peers.settings)
 
 
 def test_a_quota_error_is_backed_off_and_a_refused_service_account_is_terminal(peers: Peers, tmp_path: Path) -> None:
