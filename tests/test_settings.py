@@ -12,6 +12,22 @@ from sandbox.gcal_api import write_service_account
 from tasks.clients.google import google
 from tasks.clients.graph import graph
 
+LIVE = {
+    "MODE": "live",
+    "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+    "TWILIO_AUTH_TOKEN": "tok-9f2c",
+    "TWILIO_FROM_NUMBER": "+14155550100",
+    "SMTP_PASSWORD": "pw-77a1",
+    "LINK_SIGNING_KEY": "k-0c4e",
+    "RECRUITER_API_TOKEN": "r-51d0",
+}
+
+
+def live(monkeypatch: pytest.MonkeyPatch, **more: str) -> None:
+    """Live mode with real-looking secrets (and ``more``) in the environment."""
+    for name, value in (LIVE | more).items():
+        monkeypatch.setenv(f"SECONDROUND_{name}", value)
+
 
 def test_sandbox_needs_no_secrets() -> None:
     assert Settings(mode="sandbox").mode == "sandbox"
@@ -27,16 +43,7 @@ def test_live_refuses_missing_and_placeholder_secrets(monkeypatch: pytest.Monkey
 
 
 def test_live_with_real_secrets_keeps_them_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "MODE": "live",
-        "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
-        "TWILIO_AUTH_TOKEN": "tok-9f2c",
-        "TWILIO_FROM_NUMBER": "+14155550100",
-        "SMTP_PASSWORD": "pw-77a1",
-        "LINK_SIGNING_KEY": "k-0c4e",
-        "RECRUITER_API_TOKEN": "r-51d0",
-    }.items():
-        monkeypatch.setenv(f"SECONDROUND_{name}", value)
+    live(monkeypatch)
     settings = Settings()
     assert "tok-9f2c" not in repr(settings) and settings.twilio_auth_token.get_secret_value() == "tok-9f2c"
     monkeypatch.setenv("SECONDROUND_FAULT_CRASH_AT", "call:after")
@@ -45,18 +52,7 @@ def test_live_with_real_secrets_keeps_them_secret(monkeypatch: pytest.MonkeyPatc
 
 
 def test_microsoft_calendars_name_what_is_missing_or_made_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in {
-        "MODE": "live",
-        "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
-        "TWILIO_AUTH_TOKEN": "tok-9f2c",
-        "TWILIO_FROM_NUMBER": "+14155550100",
-        "SMTP_PASSWORD": "pw-77a1",
-        "LINK_SIGNING_KEY": "k-0c4e",
-        "RECRUITER_API_TOKEN": "r-51d0",
-        "GRAPH_CLIENT_ID": "3f1c0c4e-app",
-        "GRAPH_CLIENT_SECRET": "changeme",
-    }.items():
-        monkeypatch.setenv(f"SECONDROUND_{name}", value)
+    live(monkeypatch, GRAPH_CLIENT_ID="3f1c0c4e-app", GRAPH_CLIENT_SECRET="changeme")
 
     async def open_graph() -> None:
         async with graph(Settings()):

@@ -24,23 +24,26 @@ def _checked(response: VoiceResponse) -> str:
     return xml
 
 
-def invitation(script: str, *, keypad_url: str) -> str:
-    """A person hears the invitation and the menu; a missed choice ends politely."""
+def _one_key(prompt: str, *, action: str, timeout: int, otherwise: str) -> str:
+    """Say ``prompt`` while listening for one key (posted to ``action``); no key: ``otherwise``, goodbye."""
     response = VoiceResponse()
-    gather = Gather(num_digits=1, action=keypad_url, method="POST", timeout=8)
-    gather.say(script, voice=VOICE)
+    gather = Gather(num_digits=1, action=action, method="POST", timeout=timeout)
+    gather.say(prompt, voice=VOICE)
     response.append(gather)
-    response.say("We did not hear a choice. We will send you the details by email. Goodbye.", voice=VOICE)
+    response.say(otherwise, voice=VOICE)
     response.hangup()
     return _checked(response)
+
+
+def invitation(script: str, *, keypad_url: str) -> str:
+    """A person hears the invitation and the menu; a missed choice ends politely."""
+    otherwise = "We did not hear a choice. We will send you the details by email. Goodbye."
+    return _one_key(script, action=keypad_url, timeout=8, otherwise=otherwise)
 
 
 def voicemail(message: str) -> str:
     """Played after the beep: the greeting is over when answering-machine detection returns."""
-    response = VoiceResponse()
-    response.say(message, voice=VOICE)
-    response.hangup()
-    return _checked(response)
+    return goodbye(message)
 
 
 def keypad_answer(digits: str, *, recruiter_name: str, recruiter_phone: str | None, caller_id: str) -> str:
@@ -61,13 +64,7 @@ def keypad_answer(digits: str, *, recruiter_name: str, recruiter_phone: str | No
 
 def whisper(text: str, *, action: str) -> str:
     """The recruiter's ring: whom we are about to call; 1 connects, anything else is a miss."""
-    response = VoiceResponse()
-    gather = Gather(num_digits=1, action=action, method="POST", timeout=10)
-    gather.say(text, voice=VOICE)
-    response.append(gather)
-    response.say("No key pressed. We will ring you again later. Goodbye.", voice=VOICE)
-    response.hangup()
-    return _checked(response)
+    return _one_key(text, action=action, timeout=10, otherwise="No key pressed. We will ring you again later. Goodbye.")
 
 
 def join(conference: str, *, say: str = "", record: bool = False, ends_call: bool = False) -> str:
@@ -94,19 +91,14 @@ def join(conference: str, *, say: str = "", record: bool = False, ends_call: boo
 
 def machine_prompt(*, action: str, recording: bool) -> str:
     """Her voicemail answered: the recruiter leaves a message of their own, or plays ours."""
-    response = VoiceResponse()
     offer = "Press 1 to leave your own message"
     offer += ", or 2 to play the recorded invitation and hang up." if recording else "."
-    gather = Gather(num_digits=1, action=action, method="POST", timeout=10)
-    gather.say(f"Her voicemail has answered. {offer}", voice=VOICE)
-    response.append(gather)
-    response.say("No key pressed. We will email her. Goodbye.", voice=VOICE)
-    response.hangup()
-    return _checked(response)
+    prompt = f"Her voicemail has answered. {offer}"
+    return _one_key(prompt, action=action, timeout=10, otherwise="No key pressed. We will email her. Goodbye.")
 
 
 def goodbye(text: str) -> str:
-    """Tell the recruiter how the call ended, and hang up."""
+    """Say ``text`` and hang up: how a call ended, or a message for her machine."""
     response = VoiceResponse()
     response.say(text, voice=VOICE)
     response.hangup()
