@@ -1,9 +1,11 @@
 """Getting the ducks in a row before she is called: a slot, the room, the panel, the lunch.
 
-``hold-slot`` chooses a time; ``reserve-room`` and ``clear-staff-calendars`` then hold it in
-parallel subflows. If either finds the time taken meanwhile, or fails (a calendar refuses us),
-the holds already made are released, newest first (the compensation, ``release_holds``, sits
-next to its action and is keyed by the hold it undoes), and another slot is tried. The caterer
+``hold-slot`` chooses a time; ``hold-calendars`` then holds the room and the panel's calendars,
+one at a time in the order every run shares, so that of two runs racing for one time exactly
+one wins (``flows.planning.slots.hold_order``): holding them in parallel, each could win a part
+and both lose. If it finds the time taken meanwhile, or fails (a calendar refuses us), the holds
+already made are released, newest first (the compensation, ``release_holds``, sits next to its
+action and is keyed by the hold it undoes), and another slot is tried. The caterer
 is told by ``arrange-catering``: by default the order goes out when she confirms
 (``flows/settle.py``), so a decline costs facilities nothing; a round with ``catering.when:
 before_call`` sends a provisional notice once room and panel are held, so a clash never costs
@@ -12,16 +14,21 @@ one. Events: ``secondround.candidate.held``, ``.hold-released``, ``.staff-notifi
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
 from prefect import flow, task
 from pydantic import BaseModel, Field
 
 from config.round import CateringWhen
 from flows.messages.render import CateringMessage, catering_email
 from flows.models import CallbackRequest, Slot
-from flows.planning.slots import choose_slot, is_free, panel_calendar, room_calendar, round_calendars, search_window
+from flows.planning.slots import (
+    choose_slot,
+    hold_order,
+    is_free,
+    panel_calendar,
+    room_calendar,
+    round_calendars,
+    search_window,
+)
 from tasks.calendars import HoldResult, calendar_refs, find_busy, place_hold, settle_hold
 from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done, recall
 from tasks.mail import send_email
@@ -64,47 +71,44 @@ async def hold_slot(request: CallbackRequest, try_no: int, exclude: list[Slot]) 
     return (await _choose(request.key(f"slot-try{try_no}"), request=request, exclude=exclude)).slot
 
 
-@flow(name="reserve-room")
-async def reserve_room(request: CallbackRequest, slot: Slot, try_no: int) -> HoldResult:
-    return await _hold(request, slot, room_calendar(slot.room_id), step=f"hold-room-try{try_no}")
+class Holding(BaseModel):
+    holds: list[HoldResult] = Field(default_factory=list)
+    failure: str | None = None
+
+    @property
+    def won(self) -> bool:
+        return self.failure is None and all(h.ok for h in self.holds)
 
 
-@flow(name="clear-staff-calendars")
-async def clear_staff_calendars(request: CallbackRequest, slot: Slot, try_no: int) -> list[HoldResult]:
-    results = await asyncio.gather(
-        *(
-            _hold(request, slot, panel_calendar(staff_id), step=f"hold-{staff_id}-try{try_no}")
-            for staff_id in request.round.plan.panel
-        ),
-        return_exceptions=True,
-    )
-    made, failed = _split(results)
-    if failed:  # all or nothing: undo this subflow's holds, then fail it so the parent sees why
-        await release_holds(request, made)
-        raise failed[0]
-    return made
-
-
-def _split(results: list[Any]) -> tuple[list[HoldResult], list[Exception]]:
+@flow(name="hold-calendars")
+async def hold_calendars(request: CallbackRequest, slot: Slot, try_no: int) -> Holding:
+    """Hold the room and each panel member's calendar, one at a time in the order every run
+    shares (``hold_order``), stopping at the first one taken or failing: of two runs racing for
+    the same time exactly one wins."""
+    refs = calendar_refs(request.round)
+    needed = [room_calendar(slot.room_id)] + [panel_calendar(p) for p in request.round.plan.panel]
     made: list[HoldResult] = []
-    failed: list[Exception] = []
-    for result in results:
-        if isinstance(result, HoldResult):
-            made.append(result)
-        elif isinstance(result, list):
-            made += result
-        elif isinstance(result, Exception):
-            failed.append(result)
-        else:
-            raise result  # a cancellation or a crash: not ours to handle
-    return made, failed
+    for calendar in hold_order(refs, needed):
+        try:
+            made.append(await _hold(request, slot, refs[calendar], step=_hold_step(calendar, try_no)))
+        except Exception as error:  # a calendar that refuses us (retries spent): a decision, not a crash
+            return Holding(holds=made, failure=f"{calendar}: {error}")
+        if not made[-1].ok:
+            break
+    return Holding(holds=made)
 
 
-async def _hold(request: CallbackRequest, slot: Slot, calendar: str, *, step: str) -> HoldResult:
+def _hold_step(calendar: str, try_no: int) -> str:
+    """``hold-room-try1``, ``hold-<staff id>-try1``: the step names the timeline shows."""
+    kind, name = calendar.split(":", 1)
+    return f"hold-{'room' if kind == 'room' else name}-try{try_no}"
+
+
+async def _hold(request: CallbackRequest, slot: Slot, ref: str, *, step: str) -> HoldResult:
     """A tentative hold: no name on it yet, colleagues see only that the time is spoken for."""
     return await place_hold(
         request.key(step),
-        calendar=calendar_refs(request.round)[calendar],
+        calendar=ref,
         start=slot.start,
         end=slot.end,
         guard=request.round.plan.buffer,
@@ -145,21 +149,15 @@ async def _arrange(request: CallbackRequest) -> Booking:
         slot = await hold_slot(request, try_no, tried)
         if slot is None:
             break
-        holds, failed = _split(
-            await asyncio.gather(
-                reserve_room(request, slot, try_no),
-                clear_staff_calendars(request, slot, try_no),
-                return_exceptions=True,
-            )
-        )
-        lines += holds
-        if not failed and all(h.ok for h in holds):
+        holding = await hold_calendars(request, slot, try_no)
+        lines += holding.holds
+        if holding.won:
             catering = request.round.catering
             early = catering is not None and catering.when is CateringWhen.before_call
             notice = await arrange_catering(request, slot, kind=CateringMessage.notice) if early else None
-            return Booking(slot=slot, holds=holds, lines=lines + ([notice] if notice else []))
-        lines += await release_holds(request, holds)  # a clash, or a calendar that failed: undo, try another
-        if failed:
-            lines.append(done(request.key(f"hold-failed-try{try_no}"), f"could not hold the slot: {failed[0]}"))
+            return Booking(slot=slot, holds=holding.holds, lines=lines + ([notice] if notice else []))
+        lines += await release_holds(request, holding.holds)  # taken by another run, or refused: undo
+        if holding.failure is not None:
+            lines.append(done(request.key(f"hold-failed-try{try_no}"), f"could not hold the slot: {holding.failure}"))
         tried.append(slot)
     return Booking(slot=None, lines=lines)

@@ -36,6 +36,19 @@ def round_calendars(round_: RoundDetails) -> list[str]:
     return [panel_calendar(p) for p in round_.plan.panel] + [room_calendar(r.id) for r in round_.rooms]
 
 
+def hold_order(refs: dict[str, str], needed: list[str]) -> list[str]:
+    """The calendars a slot needs, in the one order every run takes them: by the calendar's own
+    reference, which two rounds naming the same calendar agree on.
+
+    Two runs racing for overlapping times both need the calendars they share; taking them in
+    one order, and giving up at the first one taken, the run that gets the first shared
+    calendar meets no hold of the other's later on: the other stopped there, holding only
+    calendars the winner does not need. So exactly one of them wins (``tests/test_hold_order.py``
+    checks every interleaving).
+    """
+    return sorted(needed, key=lambda key: (refs[key], key))
+
+
 def _free(busy: Intervals, start: datetime, end: datetime) -> bool:
     return all(not (b_start < end and b_end > start) for b_start, b_end in busy)
 

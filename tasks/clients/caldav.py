@@ -17,8 +17,7 @@ Errors (``config.errors``): ``TransientChannelError`` for 5xx, timeouts and refu
 from __future__ import annotations
 
 import asyncio
-import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any, cast
@@ -29,7 +28,16 @@ from icalendar import Calendar
 
 from config.errors import TerminalChannelError, TransientChannelError
 from config.settings import Settings
-from tasks.clients.reservations import Entry, hold_event, ledger_ics, read_ledger, with_entry, without_entry
+from tasks.clients.reservations import (
+    Change,
+    Entry,
+    hold_event,
+    ledger_ics,
+    read_ledger,
+    update_ledger,
+    with_entry,
+    without_entry,
+)
 
 LEDGER = "secondround-ledger.ics"
 Interval = tuple[datetime, datetime]
@@ -94,13 +102,13 @@ class CalDav:
         found = await collection.search(start=start, end=end, event=True)
         return sorted((str(i.icalendar_component["uid"]), str(i.icalendar_component.get("status", ""))) for i in found)
 
-    async def _ledger(self, calendar: str) -> tuple[list[Entry], str | None]:
+    async def read_ledger(self, calendar: str) -> tuple[list[Entry], str | None]:
         response = await self._call(calendar + LEDGER, "GET")
         if response.status == 404:
             return [], None
         return read_ledger(response.raw), response.headers.get("etag")
 
-    async def _write_ledger(self, calendar: str, entries: list[Entry], etag: str | None) -> bool:
+    async def write_ledger(self, calendar: str, entries: list[Entry], etag: str | None) -> bool:
         condition = {"If-Match": etag} if etag else {"If-None-Match": "*"}
         response = await self._call(
             calendar + LEDGER,
@@ -110,14 +118,8 @@ class CalDav:
         )
         return response.status in (200, 201, 204)  # 412: someone wrote first; re-read and decide again
 
-    async def _update_ledger(self, calendar: str, change: Callable[[list[Entry]], list[Entry] | None]) -> None:
-        for attempt in range(20):
-            entries, etag = await self._ledger(calendar)
-            updated = change(entries)
-            if updated is None or await self._write_ledger(calendar, updated, etag):
-                return
-            await asyncio.sleep(random.uniform(0, 0.05 * (attempt + 1)))
-        raise TransientChannelError("calendar", f"{calendar}: the reservation ledger stayed contended")
+    async def _update_ledger(self, calendar: str, change: Change) -> None:
+        await update_ledger(self, calendar, change, name=calendar)
 
     async def reserve(self, calendar: str, entry: Entry, *, guard: timedelta) -> None:
         """Add ``entry`` to the calendar's ledger, or raise ``Clash`` if another overlaps it."""

@@ -37,7 +37,15 @@ from googleapiclient.errors import HttpError
 
 from config.errors import ConfigError, TerminalChannelError, TransientChannelError
 from config.settings import Settings
-from tasks.clients.reservations import Entry, with_entry, without_entry
+from tasks.clients.reservations import (
+    Change,
+    Entry,
+    entries_from_json,
+    entries_json,
+    update_ledger,
+    with_entry,
+    without_entry,
+)
 
 SCOPE = "https://www.googleapis.com/auth/calendar"
 LEDGER_ID = "secondroundledger0"  # base32hex, as Google wants a client-chosen id
@@ -107,7 +115,7 @@ class GoogleCalendars:
         parse = datetime.fromisoformat
         return sorted((parse(b["start"].replace("Z", "+00:00")), parse(b["end"].replace("Z", "+00:00"))) for b in spans)
 
-    async def _ledger(self, calendar: str) -> tuple[list[Entry], str]:
+    async def read_ledger(self, calendar: str) -> tuple[list[Entry], str]:
         found = await self._run(
             calendar, lambda s: s.events().get(calendarId=calendar, eventId=LEDGER_ID), absent=(404,)
         )
@@ -124,21 +132,14 @@ class GoogleCalendars:
             )
             if found is None:
                 raise TransientChannelError("calendar", f"google:{calendar}: the reservation ledger is not visible yet")
-        rows = json.loads(found.get("description") or "[]")
-        entries = [Entry(r["uid"], datetime.fromisoformat(r["start"]), datetime.fromisoformat(r["end"])) for r in rows]
-        return entries, str(found["etag"])
+        return entries_from_json(found.get("description")), str(found["etag"])
 
-    async def _update_ledger(self, calendar: str, change: Callable[[list[Entry]], list[Entry] | None]) -> None:
-        for _ in range(20):
-            entries, etag = await self._ledger(calendar)
-            updated = change(entries)
-            if updated is None:
-                return
-            rows = [{"uid": e.uid, "start": e.start.isoformat(), "end": e.end.isoformat()} for e in updated]
-            patch = await self._run(calendar, _ledger_patch(calendar, json.dumps(rows)), if_match=etag, absent=(412,))
-            if patch is not None:  # None: 412, another run wrote first; read again and decide again
-                return
-        raise TransientChannelError("calendar", f"google:{calendar}: the reservation ledger stayed contended")
+    async def write_ledger(self, calendar: str, entries: list[Entry], etag: str) -> bool:
+        patch = await self._run(calendar, _ledger_patch(calendar, entries_json(entries)), if_match=etag, absent=(412,))
+        return patch is not None  # None: 412, another run wrote first; read again and decide again
+
+    async def _update_ledger(self, calendar: str, change: Change) -> None:
+        await update_ledger(self, calendar, change, name=f"google:{calendar}")
 
     async def hold(self, calendar: str, entry: Entry, *, summary: str, guard: timedelta) -> None:
         await self._update_ledger(calendar, lambda entries: with_entry(entries, entry, guard=guard))

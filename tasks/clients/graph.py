@@ -19,7 +19,6 @@ transient; 401/403 terminal, naming the mailbox and the application permission i
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
@@ -31,7 +30,15 @@ import requests
 
 from config.errors import ConfigError, TerminalChannelError, TransientChannelError
 from config.settings import Settings, is_placeholder
-from tasks.clients.reservations import Entry, with_entry, without_entry
+from tasks.clients.reservations import (
+    Change,
+    Entry,
+    entries_from_json,
+    entries_json,
+    update_ledger,
+    with_entry,
+    without_entry,
+)
 
 LEDGER_ID = "secondround-ledger"
 LEDGER_AT = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -95,7 +102,7 @@ class GraphCalendars:
         _expect(response, calendar, "calendarView", 200)
         return next((e for e in response.json()["value"] if e.get("transactionId") == transaction), None)
 
-    async def _ledger(self, calendar: str) -> tuple[list[Entry], dict[str, Any]]:
+    async def read_ledger(self, calendar: str) -> tuple[list[Entry], dict[str, Any]]:
         found = await self._find(calendar, LEDGER_ID, LEDGER_AT, LEDGER_AT + timedelta(hours=1))
         if found is None:
             body: dict[str, Any] = {"subject": "secondround reservations", "showAs": "free", "transactionId": LEDGER_ID}
@@ -108,23 +115,19 @@ class GraphCalendars:
                 raise TransientChannelError(
                     "calendar", f"microsoft:{calendar}: the reservation ledger is not visible yet"
                 )
-        rows = json.loads(found.get("body", {}).get("content") or "[]")
-        entries = [Entry(r["uid"], datetime.fromisoformat(r["start"]), datetime.fromisoformat(r["end"])) for r in rows]
-        return entries, found
+        return entries_from_json(found.get("body", {}).get("content")), found
 
-    async def _update_ledger(self, calendar: str, change: Callable[[list[Entry]], list[Entry] | None]) -> None:
-        for _ in range(20):
-            entries, ledger = await self._ledger(calendar)
-            updated = change(entries)
-            if updated is None:
-                return
-            headers = {"If-Match": ledger["@odata.etag"]}
-            path = f"/users/{calendar}/events/{ledger['id']}"
-            response = await self._call("PATCH", path, calendar, json={"body": _body(updated)}, headers=headers)
-            if response.status_code != 412:  # 412: another run wrote first; read again and decide again
-                _expect(response, calendar, "update the ledger", 200)
-                return
-        raise TransientChannelError("calendar", f"microsoft:{calendar}: the reservation ledger stayed contended")
+    async def write_ledger(self, calendar: str, entries: list[Entry], ledger: dict[str, Any]) -> bool:
+        headers = {"If-Match": ledger["@odata.etag"]}
+        path = f"/users/{calendar}/events/{ledger['id']}"
+        response = await self._call("PATCH", path, calendar, json={"body": _body(entries)}, headers=headers)
+        if response.status_code == 412:  # another run wrote first: read again and decide again
+            return False
+        _expect(response, calendar, "update the ledger", 200)
+        return True
+
+    async def _update_ledger(self, calendar: str, change: Change) -> None:
+        await update_ledger(self, calendar, change, name=f"microsoft:{calendar}")
 
     async def hold(self, calendar: str, entry: Entry, *, summary: str, guard: timedelta) -> None:
         """Reserve, then create the tentative event (once: its transactionId is the hold's uid)."""
@@ -136,7 +139,7 @@ class GraphCalendars:
             _expect(response, calendar, "create the hold", 201)
 
     async def _event(self, calendar: str, uid: str) -> dict[str, Any] | None:
-        entries, _ = await self._ledger(calendar)
+        entries, _ = await self.read_ledger(calendar)
         mine = next((e for e in entries if e.uid == uid), None)
         return await self._find(calendar, uid, mine.start, mine.end) if mine else None
 
@@ -174,8 +177,7 @@ class GraphCalendars:
 
 
 def _body(entries: list[Entry]) -> dict[str, str]:
-    rows = [{"uid": e.uid, "start": e.start.isoformat(), "end": e.end.isoformat()} for e in entries]
-    return {"contentType": "text", "content": json.dumps(rows)}
+    return {"contentType": "text", "content": entries_json(entries)}
 
 
 def _expect(response: httpx.Response, calendar: str, what: str, status: int) -> None:
