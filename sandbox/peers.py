@@ -149,7 +149,7 @@ class Peers:
         twilio = self._python("-m", "sandbox.twilio_api", "--port", twilio_port, log="twilio.log")
         smtp = self._python("-m", "sandbox.smtp", "--port", str(self.smtp_port), "--tls", str(self.tls), log="smtp.log")
         config = radicale.write_config(self.home, self.caldav_port)
-        calendars = self._python("-m", "radicale", "--config", str(config), log="radicale.log")
+        calendars = self._python("-m", "sandbox.radicale", "--config", str(config), log="radicale.log")
         tls = ("--certfile", str(self.tls / "server.pem"), "--keyfile", str(self.tls / "server.key"))
         graph = self._python(
             "-m", "sandbox.graph_api", "--port", self.graph_url.rsplit(":", 1)[1], *tls, log="graph.log"

@@ -55,12 +55,8 @@ def hold_uid(key: EffectKey) -> str:
 @task(name="find-busy", retries=3, retry_delay_seconds=[1, 5, 20], retry_condition_fn=only_transient)
 async def find_busy(refs: dict[str, str], start: datetime, end: datetime) -> Busy:
     """Busy times per calendar key (``staff:<id>``, ``room:<id>``) between ``start`` and ``end``."""
-    found: Busy = {}
     async with calendars(get_settings()) as clients:
-        for key, ref in refs.items():
-            client, address = await clients.client(ref)
-            found[key] = await client.busy(address, start, end)
-    return found
+        return await clients.busy(refs, start, end)
 
 
 @task(name="place-hold", **EFFECT_TASK)

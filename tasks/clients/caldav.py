@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, cast
 
 from caldav import aio
-from caldav.lib.error import AuthorizationError
+from caldav.lib.error import AuthorizationError, RateLimitError
 from icalendar import Calendar
 
 from config.errors import TerminalChannelError, TransientChannelError
@@ -54,7 +54,7 @@ class CalDav:
                 response = await self.client.request(url, method, body, headers or {})
         except AuthorizationError as error:
             raise TerminalChannelError("calendar", f"{method} {url}: 401, check the CalDAV login") from error
-        except (TimeoutError, OSError) as error:
+        except (TimeoutError, OSError, RateLimitError) as error:
             raise TransientChannelError("calendar", f"{method} {url}: {error!r}") from error
         if response.status >= 500:
             raise TransientChannelError("calendar", f"{method} {url}: {response.status}")
@@ -74,6 +74,10 @@ class CalDav:
             made = await self._call(calendar, "PROPFIND", "", {"Depth": "0"})
         if made.status not in (201, 207):
             raise TransientChannelError("calendar", f"MKCALENDAR {calendar}: {made.status}")
+
+    async def busy_of(self, calendars: list[str], start: datetime, end: datetime) -> dict[str, list[Interval]]:
+        """CalDAV asks one collection at a time."""
+        return {calendar: await self.busy(calendar, start, end) for calendar in calendars}
 
     async def busy(self, calendar: str, start: datetime, end: datetime) -> list[Interval]:
         await self.ensure(calendar)
@@ -201,5 +205,8 @@ async def caldav(settings: Settings) -> AsyncIterator[CalDav]:
         password=settings.caldav_password.get_secret_value() or None,
         auth_type="basic" if settings.caldav_username else None,  # no 401 probe per client: runs share none
         timeout=int(settings.caldav_timeout_seconds),
+        rate_limit_handle=True,  # a 429 or 503 with Retry-After: wait as told, up to half a minute in all
+        rate_limit_default_sleep=1,
+        rate_limit_max_sleep=30,
     ) as client:
         yield CalDav(client, settings)

@@ -23,9 +23,15 @@ from tasks.clients.google import google
 from tasks.clients.graph import graph
 from tasks.clients.reservations import Entry
 
+Interval = tuple[datetime, datetime]
+
 
 class CalendarClient(Protocol):
-    async def busy(self, calendar: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]: ...
+    async def busy(self, calendar: str, start: datetime, end: datetime) -> list[Interval]: ...
+
+    async def busy_of(self, calendars: list[str], start: datetime, end: datetime) -> dict[str, list[Interval]]:
+        """Busy times of many calendars, in as few requests as the backend allows."""
+        ...
 
     async def hold(self, calendar: str, entry: Entry, *, summary: str, guard: timedelta) -> None: ...
 
@@ -52,6 +58,19 @@ class Calendars:
         if backend not in self.open:
             self.open[backend] = await self.stack.enter_async_context(OPENERS[backend](self.settings))
         return self.open[backend], address
+
+    async def busy(self, refs: dict[str, str], start: datetime, end: datetime) -> dict[str, list[Interval]]:
+        """Busy times per key of ``refs`` (key: calendar reference), one batch per backend."""
+        by_backend: dict[Backend, dict[str, str]] = {}
+        for key, ref in refs.items():
+            backend, address = split_ref(ref)
+            by_backend.setdefault(backend, {})[key] = address
+        found: dict[str, list[Interval]] = {}
+        for keyed in by_backend.values():
+            client, _ = await self.client(refs[next(iter(keyed))])
+            answer = await client.busy_of(sorted(set(keyed.values())), start, end)
+            found |= {key: answer[address] for key, address in keyed.items()}
+        return found
 
 
 @asynccontextmanager

@@ -26,6 +26,7 @@ import random
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 
 import google_auth_httplib2
@@ -50,6 +51,8 @@ from tasks.clients.reservations import (
 SCOPE = "https://www.googleapis.com/auth/calendar"
 LEDGER_ID = "secondroundledger0"  # base32hex, as Google wants a client-chosen id
 LEDGER_AT = datetime(2000, 1, 1, tzinfo=timezone.utc)
+FREEBUSY_MAX = 50  # calendars a freeBusy query may name
+Interval = tuple[datetime, datetime]
 QUOTA = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
 NEEDS = f"the service account needs domain-wide delegation of {SCOPE} for this calendar's owner"
 
@@ -61,6 +64,20 @@ def event_id(uid: str) -> str:
 
 def _when(value: datetime) -> dict[str, str]:
     return {"dateTime": value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def _free_busy(service: Any, *, start: datetime, end: datetime, items: list[dict[str, str]]) -> Any:
+    body = {"timeMin": _when(start)["dateTime"], "timeMax": _when(end)["dateTime"], "items": items}
+    return service.freebusy().query(body=body)
+
+
+def _spans(calendar: str, info: dict[str, Any]) -> list[Interval]:
+    if info.get("errors"):  # Google answers per calendar: notFound, or no right to its free/busy
+        reasons = ", ".join(str(e.get("reason")) for e in info["errors"])
+        raise TerminalChannelError("calendar", f"google:{calendar}: free/busy not readable ({reasons}): {NEEDS}")
+    parse = datetime.fromisoformat
+    busy = info.get("busy", [])
+    return sorted((parse(b["start"].replace("Z", "+00:00")), parse(b["end"].replace("Z", "+00:00"))) for b in busy)
 
 
 def _reason(error: HttpError) -> str:
@@ -108,12 +125,18 @@ class GoogleCalendars:
             await asyncio.sleep(random.uniform(0, min(8.0, 0.25 * 2**attempt)))
         raise AssertionError("unreachable")
 
-    async def busy(self, calendar: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-        body = {"timeMin": _when(start)["dateTime"], "timeMax": _when(end)["dateTime"], "items": [{"id": calendar}]}
-        answer = await self._run(calendar, lambda s: s.freebusy().query(body=body))
-        spans = answer["calendars"].get(calendar, {}).get("busy", []) if answer else []
-        parse = datetime.fromisoformat
-        return sorted((parse(b["start"].replace("Z", "+00:00")), parse(b["end"].replace("Z", "+00:00"))) for b in spans)
+    async def busy(self, calendar: str, start: datetime, end: datetime) -> list[Interval]:
+        return (await self.busy_of([calendar], start, end))[calendar]
+
+    async def busy_of(self, calendars: list[str], start: datetime, end: datetime) -> dict[str, list[Interval]]:
+        """Busy times of many calendars, ``freeBusy.query`` for up to 50 at a time."""
+        found: dict[str, list[Interval]] = {}
+        for batch in (calendars[at : at + FREEBUSY_MAX] for at in range(0, len(calendars), FREEBUSY_MAX)):
+            items = [{"id": calendar} for calendar in batch]
+            answer = await self._run(batch[0], partial(_free_busy, start=start, end=end, items=items))
+            for calendar in batch:
+                found[calendar] = _spans(calendar, answer["calendars"].get(calendar, {}))
+        return found
 
     async def read_ledger(self, calendar: str) -> tuple[list[Entry], str]:
         found = await self._run(

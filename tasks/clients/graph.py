@@ -43,11 +43,24 @@ from tasks.clients.reservations import (
 LEDGER_ID = "secondround-ledger"
 LEDGER_AT = datetime(2000, 1, 1, tzinfo=timezone.utc)
 WINDOW = timedelta(days=41)  # getSchedule takes windows under 42 days
+SCHEDULES_MAX = 20  # and at most 20 schedules a request
+Interval = tuple[datetime, datetime]
 PERMISSION = "the app needs the Calendars.ReadWrite application permission, with admin consent"
 
 
 def _when(value: datetime) -> dict[str, str]:
     return {"dateTime": value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"}
+
+
+def _windows(start: datetime, end: datetime) -> list[datetime]:
+    return [start + n * WINDOW for n in range(int((end - start) / WINDOW) + 1) if start + n * WINDOW < end]
+
+
+def _items(schedule: dict[str, Any]) -> set[Interval]:
+    if "error" in schedule:  # Graph answers per mailbox: not found, or no right to read it
+        detail = schedule["error"].get("message") or schedule["error"].get("responseCode")
+        raise TerminalChannelError("calendar", f"microsoft:{schedule['scheduleId']}: getSchedule: {detail}")
+    return {(_parse(i["start"]), _parse(i["end"])) for i in schedule.get("scheduleItems", [])}
 
 
 def _parse(value: dict[str, str]) -> datetime:
@@ -78,22 +91,21 @@ class GraphCalendars:
             raise TransientChannelError("calendar", f"microsoft:{mailbox}: Graph answered {response.status_code}")
         return response
 
-    async def busy(self, calendar: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-        spans: list[tuple[datetime, datetime]] = []
-        while start < end:
-            upto = min(end, start + WINDOW)
-            body = {
-                "schedules": [calendar],
-                "startTime": _when(start),
-                "endTime": _when(upto),
-                "availabilityViewInterval": 15,
-            }
-            response = await self._call("POST", f"/users/{calendar}/calendar/getSchedule", calendar, json=body)
-            _expect(response, calendar, "getSchedule", 200)
-            for schedule in response.json()["value"]:
-                spans += [(_parse(i["start"]), _parse(i["end"])) for i in schedule.get("scheduleItems", [])]
-            start = upto
-        return sorted(set(spans))
+    async def busy(self, calendar: str, start: datetime, end: datetime) -> list[Interval]:
+        return (await self.busy_of([calendar], start, end))[calendar]
+
+    async def busy_of(self, calendars: list[str], start: datetime, end: datetime) -> dict[str, list[Interval]]:
+        """Busy times of many mailboxes: ``getSchedule`` for up to 20 at a time, windows under 42 days."""
+        found: dict[str, set[Interval]] = {calendar.lower(): set() for calendar in calendars}
+        for batch in (calendars[at : at + SCHEDULES_MAX] for at in range(0, len(calendars), SCHEDULES_MAX)):
+            for since in _windows(start, end):
+                body = {"schedules": batch, "startTime": _when(since), "endTime": _when(min(end, since + WINDOW))}
+                path = f"/users/{batch[0]}/calendar/getSchedule"
+                response = await self._call("POST", path, batch[0], json=body | {"availabilityViewInterval": 15})
+                _expect(response, batch[0], "getSchedule", 200)
+                for schedule in response.json()["value"]:
+                    found[schedule["scheduleId"].lower()] |= _items(schedule)
+        return {calendar: sorted(found[calendar.lower()]) for calendar in calendars}
 
     async def _find(self, calendar: str, transaction: str, start: datetime, end: datetime) -> dict[str, Any] | None:
         """Our event by its transactionId, among the events of its own time (a calendar view)."""
