@@ -57,7 +57,10 @@ def create_app() -> FastAPI:
     async def gate(request: Request, call_next: Any) -> Response:
         if not request.url.path.startswith("/v1.0/"):
             return await call_next(request)  # type: ignore[no-any-return]
-        app.state.requests.append({"method": request.method, "path": request.url.path})
+        body = (await request.body()).decode()  # kept for the contract test, which checks each request
+        app.state.requests.append(
+            {"method": request.method, "path": request.url.path, "query": request.url.query, "body": body}
+        )
         if throttle["requests"] > 0:
             throttle["requests"] -= 1
             retry = str(throttle["retry_after"])

@@ -116,6 +116,19 @@ def test_pure_planning_loads_no_prefect() -> None:
     assert loaded.stdout.strip() == "False"
 
 
+def test_test_only_packages_stay_in_the_tests_that_need_them() -> None:
+    """``msgraph-sdk`` (390 MB, half a second of import) checks Graph requests in ``tests/contract``
+    only: nothing on the runtime path may load it."""
+    users = []
+    for name, path in MODULES.items():
+        tree = ast.parse(path.read_text())
+        names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        names += [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module]
+        if any(m.split(".")[0] in ("msgraph", "msgraph_core", "kiota_abstractions") for m in names):
+            users.append(name)
+    assert users and all(name.startswith("tests.contract.") for name in users), users
+
+
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_modules_and_functions_stay_small(name: str) -> None:
     source = MODULES[name].read_text()
