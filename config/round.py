@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 
-from config.calendar_refs import CalendarRef
+from config.calendar_refs import Backend, CalendarRef, split_ref
 from config.calling import Calling, CallMode, Recruiter
 from config.fields import WEEKDAYS, Cron, Email, Interval, Line, Person, Phone, Slug, Strict, TimeZoneName, Weekday
 
@@ -191,6 +191,20 @@ class RoundDetails(Strict):
         meal = self.catering.meal if self.catering else ""
         if meal and meal.lower() not in {a.name.lower() for a in self.plan.activities}:
             raise ValueError(f"catering.meal {meal!r} is not one of the plan's activities")
+        return self
+
+    @model_validator(mode="after")
+    def _video_has_a_meeting(self) -> RoundDetails:
+        """A video interview's link: the round file's, or one the lead interviewer's calendar makes
+        (Google Meet, Microsoft Teams); a CalDAV calendar makes none."""
+        plan = self.plan
+        lead = next((s for s in self.staff if s.id == plan.panel[0]), None)
+        makes_none = lead is not None and split_ref(lead.calendar or "")[0] is Backend.caldav
+        if plan.format is InterviewFormat.video and not plan.meeting_link and makes_none:
+            raise ValueError(
+                f"plan.meeting_link is needed for a video interview: the first of the panel ({plan.panel[0]}) "
+                "is on a CalDAV calendar, which makes no meeting (Google and Microsoft calendars do)"
+            )
         return self
 
     @property

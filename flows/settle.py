@@ -1,5 +1,7 @@
 """The decision: confirm (bookings, full details, staff briefed) or release (every hold freed,
-everyone told). Events: ``secondround.candidate.confirmed`` or ``.released``.
+everyone told). A video interview without a link of its own gets its meeting from the lead
+interviewer's calendar first, so that every message carries the link. Events:
+``secondround.candidate.confirmed`` or ``.released``; ``.meeting-made``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import Literal
 
 from prefect import task
 
+from config.errors import ChannelError, ConfigError
+from config.round import InterviewFormat, RoundDetails
 from config.settings import get_settings
 from flows.logistics import Booking, arrange_catering, release_holds
 from flows.messages.context import context
@@ -19,7 +23,7 @@ from flows.messages.render import CateringMessage, recruiter_email, render_email
 from flows.models import CallbackRequest, CallbackResult, Outcome, Reply, Slot
 from flows.timeline import Timeline
 from flows.waitlist import offer_to_waitlist
-from tasks.calendars import settle_hold
+from tasks.calendars import HoldResult, make_meeting_link, settle_hold
 from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done
 from tasks.mail import Invite, Sent, send_email
 
@@ -66,10 +70,11 @@ async def settle(
 
 async def _confirm(request: CallbackRequest, booking: Booking, reply: Reply | None) -> list[Done]:
     assert booking.slot is not None
-    round_, candidate = request.round, request.candidate
+    round_, meeting = await _video_meeting(request, booking)
+    candidate = request.candidate
     ctx = context(round_, candidate, booking.slot)
     told = dataclasses.replace(ctx, her_questions=reply.questions, for_panel=reply.for_panel) if reply else ctx
-    invite = Invite(ics=_invite(request, booking.slot, "REQUEST"), method="REQUEST")
+    invite = Invite(ics=_invite(request, booking.slot, "REQUEST", round_=round_), method="REQUEST")
     message = render_email("confirmation", ctx, to=candidate.email, to_name=candidate.name, invite=invite)
     sends = [
         send_email(request.key("confirmation"), message),
@@ -78,14 +83,40 @@ async def _confirm(request: CallbackRequest, booking: Booking, reply: Reply | No
     for staff_id in round_.plan.panel:
         message = staff_email("staff_briefing", told, round_.staff_member(staff_id))
         sends.append(send_email(request.key(f"briefing-{staff_id}"), message, to_candidate=False))
-    summary = f"{round_.plan.title}: {candidate.name}"
-    about = f"{candidate.name} ({candidate.email}, {candidate.phone}); {ctx.staff_when}"
-    settles = [
-        settle_hold(request.key(f"book-{h.step}"), hold=h, confirm=True, summary=summary, description=about)
-        for h in booking.holds
-    ]
-    lines = [line for line in await asyncio.gather(*settles, *sends) if line is not None]
+    settles = [_book(request, hold, booking.slot) for hold in booking.holds]
+    lines = meeting + [line for line in await asyncio.gather(*settles, *sends) if line is not None]
     return lines + await _alert_refusals(request, lines)
+
+
+async def _book(request: CallbackRequest, hold: HoldResult, slot: Slot) -> Done:
+    """A hold turned into a booking with her name and contact; keyed by the hold, so booking the
+    lead interviewer's first (for the meeting) and then with the others books it once."""
+    candidate = request.candidate
+    summary = f"{request.round.plan.title}: {candidate.name}"
+    about = (
+        f"{candidate.name} ({candidate.email}, {candidate.phone}); {context(request.round, candidate, slot).staff_when}"
+    )
+    key = request.key(f"book-{hold.step}")
+    return await settle_hold(key, hold=hold, confirm=True, summary=summary, description=about)
+
+
+async def _video_meeting(request: CallbackRequest, booking: Booking) -> tuple[RoundDetails, list[Done]]:
+    """A video interview without a link of its own gets a meeting on the lead interviewer's
+    booked event before anyone is told, so that every message and invite carries its link."""
+    plan = request.round.plan
+    lead = next((h for h in booking.holds if h.step.startswith(f"hold-{plan.panel[0]}-try")), None)
+    if plan.format is not InterviewFormat.video or plan.meeting_link or lead is None:
+        return request.round, []
+    assert booking.slot is not None
+    booked = await _book(request, lead, booking.slot)
+    try:
+        made = await make_meeting_link(request.key("meeting-link"), hold=lead)
+    except (ChannelError, ConfigError) as error:  # the calendar would not: a person sends her a link
+        detail = f"No meeting link could be made on {lead.calendar}: {error}. Please send her one."
+        alert = await alert_recruiter(request, request.key("alert-meeting"), "no meeting link", detail)
+        return request.round, [booked, alert]
+    with_link = plan.model_copy(update={"meeting_link": made.link})
+    return request.round.model_copy(update={"plan": with_link}), [booked, made]
 
 
 async def _release(
@@ -125,10 +156,12 @@ async def _release(
     return lines + await _alert_refusals(request, lines)
 
 
-def _invite(request: CallbackRequest, slot: Slot, method: Literal["REQUEST", "CANCEL"]) -> str:
+def _invite(
+    request: CallbackRequest, slot: Slot, method: Literal["REQUEST", "CANCEL"], *, round_: RoundDetails | None = None
+) -> str:
     stamp = slot.start - timedelta(days=1)  # any fixed instant will do; a replay renders the same bytes
     return interview_invite(
-        request.round, request.candidate, slot, method=method, stamp=stamp, domain=get_settings().mail_domain
+        round_ or request.round, request.candidate, slot, method=method, stamp=stamp, domain=get_settings().mail_domain
     )
 
 

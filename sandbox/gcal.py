@@ -88,7 +88,7 @@ class GoogleCalendar:
     def events(self, calendar: str) -> dict[str, Event]:
         return self.calendars.setdefault(calendar.lower(), {})
 
-    def insert(self, calendar: str, body: dict[str, Any]) -> Event:
+    def insert(self, calendar: str, body: dict[str, Any], *, conference: bool = False) -> Event:
         chosen = body.get("id")
         if chosen is not None and not EVENT_ID.match(chosen):
             raise GoogleError(400, "invalid", f"Invalid resource id value: {chosen!r} (base32hex, 5 to 1024)")
@@ -97,13 +97,7 @@ class GoogleCalendar:
         if "start" not in body or "end" not in body:
             raise GoogleError(400, "required", "Missing end time." if "start" in body else "Missing start time.")
         data = {"status": "confirmed", **{k: v for k, v in body.items() if k != "id"}}
-        request = data.pop("conferenceData", {}).get("createRequest")
-        if request:
-            data["conferenceData"] = {
-                "entryPoints": [{"entryPointType": "video", "uri": f"https://meet.example/{uuid4().hex[:10]}"}]
-            }
-            data["hangoutLink"] = data["conferenceData"]["entryPoints"][0]["uri"]
-        event = Event(id=chosen or uuid4().hex, data=data)
+        event = Event(id=chosen or uuid4().hex, data=_conference(data, {}, made=conference))
         self.events(calendar)[event.id] = event
         return event
 
@@ -119,9 +113,14 @@ class GoogleCalendar:
             raise GoogleError(412, "conditionNotMet", "Precondition Failed")
         return event
 
-    def patch(self, calendar: str, event_id: str, body: dict[str, Any], *, if_match: str | None) -> Event:
+    def patch(
+        self, calendar: str, event_id: str, body: dict[str, Any], *, if_match: str | None, conference: bool = False
+    ) -> Event:
+        """``conference``: the request said ``conferenceDataVersion=1``; without it Google leaves
+        conference data alone."""
         event = self._checked(calendar, event_id, if_match)
-        event.data.update({k: v for k, v in body.items() if k not in ("id", "etag")})
+        changes = {k: v for k, v in body.items() if k not in ("id", "etag")}
+        event.data.update(_conference(changes, event.data, made=conference))
         event.version += 1
         return event
 
@@ -135,3 +134,15 @@ class GoogleCalendar:
             spans = sorted(s for e in self.events(calendar).values() for s in e.busy(start, end))
             answer[calendar] = {"busy": [{"start": rfc3339(s), "end": rfc3339(e)} for s, e in spans]}
         return answer
+
+
+def _conference(data: dict[str, Any], before: dict[str, Any], *, made: bool) -> dict[str, Any]:
+    """A Meet conference for a ``createRequest``, once per event: asked again, the same one."""
+    request = data.pop("conferenceData", {}).get("createRequest")
+    if not (request and made) or before.get("conferenceData"):
+        return data
+    uri = f"https://meet.example/{uuid4().hex[:10]}"
+    status = {"statusCode": "success"}
+    data["conferenceData"] = {"createRequest": {**request, "status": status}}
+    data["conferenceData"]["entryPoints"] = [{"entryPointType": "video", "uri": uri}]
+    return data | {"hangoutLink": uri}

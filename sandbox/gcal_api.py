@@ -148,17 +148,23 @@ def _events(app: FastAPI, calendar: GoogleCalendar) -> None:
     base = "/calendar/v3/calendars/{calendar_id}/events"
 
     @app.post(base)
-    async def insert(calendar_id: str, request: Request) -> dict[str, Any]:
-        return calendar.insert(calendar_id, await request.json()).resource()
+    async def insert(calendar_id: str, request: Request, conferenceDataVersion: int = 0) -> dict[str, Any]:
+        return calendar.insert(calendar_id, await request.json(), conference=conferenceDataVersion == 1).resource()
 
     @app.get(base + "/{event_id}")
     async def get(calendar_id: str, event_id: str) -> dict[str, Any]:
         return calendar.get(calendar_id, event_id).resource()
 
     @app.patch(base + "/{event_id}")
-    async def patch(calendar_id: str, event_id: str, request: Request) -> dict[str, Any]:
-        body = await request.json()
-        return calendar.patch(calendar_id, event_id, body, if_match=request.headers.get("if-match")).resource()
+    async def patch(
+        calendar_id: str,
+        event_id: str,
+        request: Request,
+        conferenceDataVersion: int = 0,
+    ) -> dict[str, Any]:
+        body, match = await request.json(), request.headers.get("if-match")
+        made = calendar.patch(calendar_id, event_id, body, if_match=match, conference=conferenceDataVersion == 1)
+        return made.resource()
 
     @app.delete(base + "/{event_id}", status_code=204)
     async def delete(calendar_id: str, event_id: str, request: Request) -> None:

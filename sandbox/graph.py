@@ -128,6 +128,8 @@ class Graph:
         if if_match and if_match not in ("*", event.etag):
             raise GraphError(412, "ErrorIrresolvableConflict", "The change key passed does not match the current one")
         event.data.update({k: v for k, v in body.items() if k not in ("id", "@odata.etag")})
+        if event.data.get("isOnlineMeeting") and not event.data.get("onlineMeeting"):
+            event.data["onlineMeeting"] = {"joinUrl": f"https://teams.example/l/meetup-join/{uuid4().hex}"}
         event.version += 1
         return event
 

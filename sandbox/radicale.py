@@ -4,7 +4,8 @@ Staff and room calendars are created on first use (``SECONDROUND_CALDAV_CREATE_M
 ``python -m sandbox.radicale --config <home>/radicale/config`` is what ``sandbox.peers`` starts:
 Radicale's own server and application, with one door added for the tests, as the Google and
 Graph stand-ins have: ``POST /.sandbox/throttle`` ``{"requests": n, "retry_after": s}`` makes
-the next n requests answer 429 with ``Retry-After``, as a hosted CalDAV service's quota does.
+the next n requests answer 429 with ``Retry-After``, as a hosted CalDAV service's quota does;
+``GET /.sandbox/requests`` lists the requests served (method and path).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import threading
+from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -61,16 +63,23 @@ class ThrottledApplication(Application):
     """Radicale, answering 429 to the next n requests when told to."""
 
     throttle: ClassVar[dict[str, int]] = {"requests": 0, "retry_after": 1}
+    served: ClassVar[deque[dict[str, str]]] = deque(maxlen=100_000)
     lock: ClassVar[threading.Lock] = threading.Lock()
 
     def __call__(self, environ: Mapping[str, Any], start_response: Any) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/.sandbox/throttle" and environ.get("REQUEST_METHOD") == "POST":
+        path, method = str(environ.get("PATH_INFO")), str(environ.get("REQUEST_METHOD"))
+        if path == "/.sandbox/requests":
+            start_response("200 OK", [("Content-Type", "application/json")])
+            with self.lock:
+                return [json.dumps(list(self.served)).encode()]
+        if path == "/.sandbox/throttle" and method == "POST":
             size = int(environ.get("CONTENT_LENGTH") or 0)
             with self.lock:
                 self.throttle.update(json.loads(environ["wsgi.input"].read(size) or b"{}"))
             start_response("204 No Content", [])
             return [b""]
         with self.lock:
+            self.served.append({"method": method, "path": path})
             throttled = self.throttle["requests"] > 0
             self.throttle["requests"] -= throttled
         if throttled:

@@ -3,7 +3,8 @@ calendars, each through the client its reference names (``tasks/clients/calendar
 
 A hold is a tentative event whose UID is its business key, so placing it twice is a no-op. A
 clash (another run holds an overlapping time) is a result, not an error: it is persisted, so a
-replay takes the same decision. Events: ``secondround.candidate.held``, ``.booked``,
+replay takes the same decision. A video interview's meeting (Google Meet, Microsoft Teams) is made once
+on a booked event. Events: ``secondround.candidate.held``, ``.booked``, ``.meeting-made``,
 ``.hold-released``.
 """
 
@@ -27,6 +28,10 @@ class HoldResult(Done):
     uid: str
     calendar: str
     ok: bool
+
+
+class MeetingLink(Done):
+    link: str  # empty: the booking was gone, so no meeting
 
 
 def calendar_refs(round_: RoundDetails, *, settings: Settings | None = None) -> dict[str, str]:
@@ -95,3 +100,17 @@ async def settle_hold(
     if not booked:  # someone deleted the hold by hand: say so, the recruiter sees it on the timeline
         return done(key, f"hold on {hold.calendar} was gone: not booked", event="booked", uid=hold.uid, missing=True)
     return done(key, f"booked {hold.calendar}", event="booked", uid=hold.uid)
+
+
+@task(name="make-meeting-link", **EFFECT_TASK)
+async def make_meeting_link(key: EffectKey, *, hold: HoldResult) -> MeetingLink:
+    """The video meeting on a booked event, made by its calendar (once: a replay finds it)."""
+    fault_point(key, "before")
+    async with calendars(get_settings()) as clients:
+        client, address = await clients.client(hold.calendar)
+        link = await client.meeting_link(address, hold.uid) or ""
+    fault_point(key, "after")
+    if not link:
+        return MeetingLink(**done(key, f"booking on {hold.calendar} was gone: no meeting").model_dump(), link="")
+    line = done(key, f"meeting made on {hold.calendar}: {link}", event="meeting-made", link=link)
+    return MeetingLink(**line.model_dump(), link=link)

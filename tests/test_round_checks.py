@@ -42,6 +42,18 @@ def test_a_plan_that_can_never_be_booked_is_an_error_naming_why() -> None:
     video = example_data()
     del video["plan"]["location"]
     assert any("needs a location (or set format: video)" in p for p in problems(video))
+    for lead_calendar, link in (
+        ("", "https://meet.example/ours"),
+        ("google:amara@northwind.example", ""),  # Meet
+        ("microsoft:amara@northwind.example", ""),  # Teams
+        ("", ""),  # CalDAV makes no meeting
+    ):
+        video = example_data()
+        video["plan"] |= {"format": "video", "meeting_link": link}
+        video["staff"][0] |= {"calendar": lead_calendar} if lead_calendar else {}
+        if lead_calendar or link:
+            HiringRound.model_validate(video)
+    assert any("plan.meeting_link is needed for a video interview" in p for p in problems(video))
     lunch = example_data()
     lunch["catering"]["meal"] = "Dinner"
     assert any("catering.meal 'Dinner' is not one of the plan's activities" in p for p in problems(lunch))

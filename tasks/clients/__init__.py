@@ -1,6 +1,8 @@
-"""Protocol clients, no Prefect: CalDAV (``caldav``), SMTP (``smtp``), Twilio's REST client and
-its pacing (``twilio``, ``pacing``) and the TwiML we answer with (``twiml``). A new calendar
-backend goes here, beside ``caldav``.
+"""Protocol clients, no Prefect: the calendar clients behind one interface
+(``calendar_backends``: CalDAV in ``caldav``, Google Calendar in ``google``, Microsoft Graph in
+``graph``, their logins in ``logins``, the reservation ledger they share in ``reservations``),
+SMTP (``smtp``), Twilio's REST client and its pacing (``twilio``, ``pacing``), steering a live
+call (``calls``) and the TwiML we answer with (``twiml``).
 
 May import: ``config``.
 """

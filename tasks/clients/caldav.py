@@ -182,6 +182,12 @@ class CalDav:
                 return True  # 412 means it changed under us: read it again
         raise TransientChannelError("calendar", f"{uid}: kept changing while we confirmed it")
 
+    async def meeting_link(self, calendar: str, uid: str) -> str | None:
+        """CalDAV has no video meetings: a video round on CalDAV calendars names its own link."""
+        raise TerminalChannelError(
+            "calendar", f"{calendar}: a CalDAV calendar cannot make a meeting link: set plan.meeting_link"
+        )
+
     async def release(self, calendar: str, uid: str) -> None:
         """Delete the event, then the reservation: a crash in between leaves it reserved, never
         double-booked, and the replay finishes the job."""

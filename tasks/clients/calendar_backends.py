@@ -37,6 +37,10 @@ class CalendarClient(Protocol):
 
     async def confirm(self, calendar: str, uid: str, *, summary: str, description: str) -> bool: ...
 
+    async def meeting_link(self, calendar: str, uid: str) -> str | None:
+        """The video meeting on a booked event, made once (None: the booking is gone)."""
+        ...
+
     async def release(self, calendar: str, uid: str) -> None: ...
 
 

@@ -4,14 +4,13 @@
 A service account with domain-wide delegation acts as each calendar's owner (a user's calendar:
 that user; a resource calendar: ``SECONDROUND_GOOGLE_DELEGATE``), scope ``.../auth/calendar``.
 The client library is synchronous: each request runs in a worker thread.
-
 - Busy time: ``freeBusy.query``, at most 50 calendars a query.
 - A hold: a reservation in the calendar's ledger (``tasks.clients.reservations``; one free event
   with a fixed id in the year 2000, rewritten only with ``If-Match`` on its etag, so two runs
   racing for overlapping times cannot both win), then a tentative, opaque event whose id we
   choose from the hold's key: a retried insert meets its own event (409) instead of a second.
-- A booking: ``events.patch`` with ``If-Match`` (412: read it again). A release:
-  ``events.delete`` with ``If-Match``, then the reservation.
+- A booking: ``events.patch`` with ``If-Match`` (412: read it again); for a video interview, a
+  Meet link (``conferenceData.createRequest``). A release: ``events.delete``, then the reservation.
 
 Errors: ``rateLimitExceeded`` (403 or 429) and 5xx are retried with back-off, then transient;
 401/403 otherwise terminal, naming the calendar and the delegation it needs.
@@ -29,15 +28,13 @@ from datetime import datetime, timedelta, timezone
 from functools import partial
 from typing import Any
 
-import google_auth_httplib2
 import httplib2
 from google.auth.exceptions import RefreshError
-from google.oauth2 import service_account
-from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
-from config.errors import ConfigError, TerminalChannelError, TransientChannelError
+from config.errors import TerminalChannelError, TransientChannelError
 from config.settings import Settings
+from tasks.clients.logins import GOOGLE_SCOPE, google_services
 from tasks.clients.reservations import (
     Change,
     Entry,
@@ -48,13 +45,12 @@ from tasks.clients.reservations import (
     without_entry,
 )
 
-SCOPE = "https://www.googleapis.com/auth/calendar"
 LEDGER_ID = "secondroundledger0"  # base32hex, as Google wants a client-chosen id
 LEDGER_AT = datetime(2000, 1, 1, tzinfo=timezone.utc)
 FREEBUSY_MAX = 50  # calendars a freeBusy query may name
 Interval = tuple[datetime, datetime]
 QUOTA = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
-NEEDS = f"the service account needs domain-wide delegation of {SCOPE} for this calendar's owner"
+NEEDS = f"the service account needs domain-wide delegation of {GOOGLE_SCOPE} for this calendar's owner"
 
 
 def event_id(uid: str) -> str:
@@ -158,8 +154,10 @@ class GoogleCalendars:
         return entries_from_json(found.get("description")), str(found["etag"])
 
     async def write_ledger(self, calendar: str, entries: list[Entry], etag: str) -> bool:
-        patch = await self._run(calendar, _ledger_patch(calendar, entries_json(entries)), if_match=etag, absent=(412,))
-        return patch is not None  # None: 412, another run wrote first; read again and decide again
+        body = {"description": entries_json(entries)}
+        patch = partial(_patch_event, calendar=calendar, event=LEDGER_ID, body=body)
+        patched = await self._run(calendar, patch, if_match=etag, absent=(412,))
+        return patched is not None  # None: 412, another run wrote first; read again and decide again
 
     async def _update_ledger(self, calendar: str, change: Change) -> None:
         await update_ledger(self, calendar, change, name=f"google:{calendar}")
@@ -176,17 +174,35 @@ class GoogleCalendars:
         insert = lambda s: s.events().insert(calendarId=calendar, body=body)  # noqa: E731
         await self._run(calendar, insert, absent=(409,))  # 409: inserted before, by a run that crashed after
 
-    async def confirm(self, calendar: str, uid: str, *, summary: str, description: str) -> bool:
+    async def _patch_hold(self, calendar: str, uid: str, body: dict[str, Any], **query: Any) -> Any:
+        """Patch our event with ``If-Match`` on its etag, reading again when it changed under us;
+        None when it is gone (released meanwhile, or deleted by hand)."""
         for _ in range(10):
             get = lambda s: s.events().get(calendarId=calendar, eventId=event_id(uid))  # noqa: E731
             found = await self._run(calendar, get, absent=(404,))
             if found is None or found.get("status") == "cancelled":
-                return False
-            body = {"status": "confirmed", "summary": summary, "description": description}
-            patch = lambda s, body=body: s.events().patch(calendarId=calendar, eventId=event_id(uid), body=body)  # noqa: E731
-            if await self._run(calendar, patch, if_match=str(found["etag"]), absent=(412,)) is not None:
-                return True
-        raise TransientChannelError("calendar", f"google:{calendar}: {uid} kept changing while we booked it")
+                return None
+            if query.get("conferenceDataVersion") and _video_uri(found):
+                return found  # the meeting was made before (a replay): Google would keep it anyway
+            patch = partial(_patch_event, calendar=calendar, event=event_id(uid), body=body, **query)
+            patched = await self._run(calendar, patch, if_match=str(found["etag"]), absent=(412,))
+            if patched is not None:
+                return patched
+        raise TransientChannelError("calendar", f"google:{calendar}: {uid} kept changing while we wrote to it")
+
+    async def confirm(self, calendar: str, uid: str, *, summary: str, description: str) -> bool:
+        body = {"status": "confirmed", "summary": summary, "description": description}
+        return await self._patch_hold(calendar, uid, body) is not None
+
+    async def meeting_link(self, calendar: str, uid: str) -> str | None:
+        """A Google Meet link on the booked event, asked for once: its requestId is the event's id."""
+        create = {"requestId": event_id(uid), "conferenceSolutionKey": {"type": "hangoutsMeet"}}
+        event = await self._patch_hold(
+            calendar, uid, {"conferenceData": {"createRequest": create}}, conferenceDataVersion=1
+        )
+        if event is not None and not _video_uri(event):  # Google answers "pending" while it makes one
+            raise TransientChannelError("calendar", f"google:{calendar}: the Meet link is not ready yet")
+        return None if event is None else _video_uri(event)
 
     async def release(self, calendar: str, uid: str) -> None:
         """Delete the event, then the reservation: a crash in between leaves it reserved, never
@@ -196,34 +212,16 @@ class GoogleCalendars:
         await self._update_ledger(calendar, lambda entries: without_entry(entries, uid))
 
 
-def _ledger_patch(calendar: str, description: str) -> Callable[[Any], Any]:
-    return lambda service: service.events().patch(
-        calendarId=calendar, eventId=LEDGER_ID, body={"description": description}
-    )
+def _patch_event(service: Any, *, calendar: str, event: str, body: dict[str, Any], **query: Any) -> Any:
+    return service.events().patch(calendarId=calendar, eventId=event, body=body, **query)
+
+
+def _video_uri(event: dict[str, Any]) -> str:
+    points = event.get("conferenceData", {}).get("entryPoints", [])
+    return next((str(p["uri"]) for p in points if p.get("entryPointType") == "video"), "")
 
 
 @asynccontextmanager
 async def google(settings: Settings) -> AsyncIterator[GoogleCalendars]:
-    """Calendar services for the configured service account, one per owner it acts as."""
-    if settings.google_service_account_file is None or not settings.google_service_account_file.exists():
-        raise ConfigError("google: calendars need SECONDROUND_GOOGLE_SERVICE_ACCOUNT_FILE (the service account's key)")
-    key = str(settings.google_service_account_file)
-    base = service_account.Credentials.from_service_account_file(key, scopes=[SCOPE])  # type: ignore[no-untyped-call]
-    services: dict[str, Any] = {}
-
-    def service_for(calendar: str) -> Any:
-        owner = settings.google_delegate if calendar.endswith("resource.calendar.google.com") else calendar
-        if not owner:
-            raise ConfigError(
-                f"google:{calendar} is a resource calendar: set SECONDROUND_GOOGLE_DELEGATE, the user it is managed as"
-            )
-        if owner not in services:
-            ca = str(settings.google_ca_file) if settings.google_ca_file else None
-            http = google_auth_httplib2.AuthorizedHttp(
-                base.with_subject(owner), http=httplib2.Http(ca_certs=ca, timeout=int(settings.google_timeout_seconds))
-            )
-            options = {"api_endpoint": f"{settings.google_api_url.rstrip('/')}/calendar/v3/"}
-            services[owner] = build("calendar", "v3", http=http, static_discovery=True, client_options=options)
-        return services[owner]
-
-    yield GoogleCalendars(service_for)
+    """Calendar services for the configured service account (``tasks.clients.logins``)."""
+    yield GoogleCalendars(google_services(settings))

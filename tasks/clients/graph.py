@@ -1,7 +1,6 @@
 """The Microsoft Graph calendar client: busy time, holds, bookings and releases on user and room
 mailboxes (``microsoft:<mailbox>`` calendars), over Graph's REST API with ``httpx``; tokens by
-client credentials through ``msal``. The full ``msgraph-sdk`` is not used: it is hundreds of MB
-and seconds of import in every flow process, for a handful of requests.
+client credentials through ``msal`` (not ``msgraph-sdk``: hundreds of MB, for a few requests).
 
 - Busy time: ``calendar/getSchedule``, in windows under 42 days (Graph's limit).
 - A hold: first a reservation in the mailbox's ledger (``tasks.clients.reservations``; the
@@ -9,8 +8,8 @@ and seconds of import in every flow process, for a handful of requests.
   ``If-Match`` on its ``@odata.etag``, so two runs racing for overlapping times cannot both win),
   then a tentative event whose ``transactionId`` is the hold's uid: Graph's own guard against a
   repeated create (a retry after a crash finds its event instead of making a second).
-- A booking: ``PATCH`` with ``If-Match`` (412: it changed, read it again). A release: ``DELETE``
-  with ``If-Match``, then the reservation.
+- A booking: ``PATCH`` with ``If-Match`` (412: it changed, read it again); for a video interview,
+  a Teams meeting (``isOnlineMeeting``). A release: ``DELETE``, then the reservation.
 
 Errors: 429 and 503 are waited out (``Retry-After``), then transient; 5xx and timeouts
 transient; 401/403 terminal, naming the mailbox and the application permission it needs.
@@ -25,11 +24,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
-import msal
-import requests
 
-from config.errors import ConfigError, TerminalChannelError, TransientChannelError
-from config.settings import Settings, is_placeholder
+from config.errors import TerminalChannelError, TransientChannelError
+from config.settings import Settings
+from tasks.clients.logins import graph_token
 from tasks.clients.reservations import (
     Change,
     Entry,
@@ -155,23 +153,38 @@ class GraphCalendars:
         mine = next((e for e in entries if e.uid == uid), None)
         return await self._find(calendar, uid, mine.start, mine.end) if mine else None
 
-    async def confirm(self, calendar: str, uid: str, *, summary: str, description: str) -> bool:
-        """Turn the hold into a booking; False if it is gone (released meanwhile, or by hand)."""
+    async def _patch_hold(self, calendar: str, uid: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """Patch our event with ``If-Match`` on its etag, reading again when it changed under us;
+        None when it is gone (released meanwhile, or deleted by hand)."""
         for _ in range(10):
             event = await self._event(calendar, uid)
             if event is None:
-                return False
-            body = {"showAs": "busy", "subject": summary, "body": {"contentType": "text", "content": description}}
-            headers = {"If-Match": event["@odata.etag"]}
-            response = await self._call(
-                "PATCH", f"/users/{calendar}/events/{event['id']}", calendar, json=body, headers=headers
-            )
+                return None
+            if body.get("isOnlineMeeting") and _join_url(event):
+                return event  # the meeting was made before (a replay)
+            path, headers = f"/users/{calendar}/events/{event['id']}", {"If-Match": event["@odata.etag"]}
+            response = await self._call("PATCH", path, calendar, json=body, headers=headers)
             if response.status_code == 404:
-                return False
+                return None
             if response.status_code != 412:
-                _expect(response, calendar, "book the hold", 200)
-                return True
-        raise TransientChannelError("calendar", f"microsoft:{calendar}: {uid} kept changing while we booked it")
+                _expect(response, calendar, "update the hold", 200)
+                patched: dict[str, Any] = response.json()
+                return patched
+        raise TransientChannelError("calendar", f"microsoft:{calendar}: {uid} kept changing while we wrote to it")
+
+    async def confirm(self, calendar: str, uid: str, *, summary: str, description: str) -> bool:
+        """Turn the hold into a booking; False if it is gone (released meanwhile, or by hand)."""
+        body = {"showAs": "busy", "subject": summary, "body": {"contentType": "text", "content": description}}
+        return await self._patch_hold(calendar, uid, body) is not None
+
+    async def meeting_link(self, calendar: str, uid: str) -> str | None:
+        """A Teams meeting on the booked event (``isOnlineMeeting``): its join URL."""
+        event = await self._patch_hold(
+            calendar, uid, {"isOnlineMeeting": True, "onlineMeetingProvider": "teamsForBusiness"}
+        )
+        if event is not None and not _join_url(event):
+            raise TransientChannelError("calendar", f"microsoft:{calendar}: Graph gave the meeting no join URL yet")
+        return None if event is None else _join_url(event)
 
     async def release(self, calendar: str, uid: str) -> None:
         """Delete the event, then the reservation: a crash in between leaves it reserved, never
@@ -188,6 +201,10 @@ class GraphCalendars:
         await self._update_ledger(calendar, lambda entries: without_entry(entries, uid))
 
 
+def _join_url(event: dict[str, Any]) -> str:
+    return str((event.get("onlineMeeting") or {}).get("joinUrl") or "")
+
+
 def _body(entries: list[Entry]) -> dict[str, str]:
     return {"contentType": "text", "content": entries_json(entries)}
 
@@ -201,33 +218,9 @@ def _expect(response: httpx.Response, calendar: str, what: str, status: int) -> 
 
 @asynccontextmanager
 async def graph(settings: Settings) -> AsyncIterator[GraphCalendars]:
-    """A Graph client for the configured app registration; the token is cached by MSAL."""
-    secret = settings.graph_client_secret.get_secret_value()
-    values = {"TENANT_ID": settings.graph_tenant_id, "CLIENT_ID": settings.graph_client_id, "CLIENT_SECRET": secret}
-    live = settings.mode == "live"  # the sandbox's own values look made up, and are
-    missing = [f"SECONDROUND_GRAPH_{n}" for n, v in values.items() if not v.strip() or (live and is_placeholder(v))]
-    if missing:
-        raise ConfigError(f"microsoft: calendars need real values for {', '.join(missing)}")
+    """A Graph client for the configured app registration (its login: ``tasks.clients.logins``)."""
+    token = graph_token(settings)
     verify: str | bool = str(settings.graph_ca_file) if settings.graph_ca_file else True
-    session = requests.Session()
-    session.trust_env = False  # else REQUESTS_CA_BUNDLE in the environment overrides the CA we name
-    session.verify = verify
-    app = msal.ConfidentialClientApplication(
-        settings.graph_client_id,
-        client_credential=secret,
-        authority=f"{settings.graph_authority_url.rstrip('/')}/{settings.graph_tenant_id}",
-        http_client=session,
-        instance_discovery=settings.graph_authority_url.startswith("https://login.microsoftonline.com"),
-    )
-
-    def token() -> str:
-        answer = app.acquire_token_for_client(scopes=["https://graph.microsoft.com/.default"])
-        if "access_token" not in answer:
-            raise TerminalChannelError(
-                "calendar", f"Microsoft refused the app's login: {answer.get('error_description', answer)}"
-            )
-        return str(answer["access_token"])
-
     timeout = settings.graph_timeout_seconds
     async with httpx.AsyncClient(base_url=settings.graph_api_url.rstrip("/"), verify=verify, timeout=timeout) as http:
         yield GraphCalendars(http, token)

@@ -72,8 +72,11 @@ class CalDavPeer:
     def refused(self, _: Path) -> tuple[Settings, str]:
         return self.settings.model_copy(update={"caldav_password": SecretStr("nope")}), "401, check the CalDAV login"
 
-    def busy_requests(self) -> int | None:
-        return None  # CalDAV reads one collection a request: nothing to batch
+    def busy_requests(self) -> int:
+        """CalDAV reads one collection a request (a REPORT): nothing to batch."""
+        origin = self.settings.caldav_url.split(f"/{SANDBOX_CALDAV_USER}/")[0]
+        served: list[dict[str, str]] = httpx.get(f"{origin}/.sandbox/requests").json()
+        return sum(r["method"] == "REPORT" for r in served)
 
 
 @dataclass
@@ -124,7 +127,7 @@ class GooglePeer:
         stranger = write_service_account(home, token_uri)  # a key the stand-in never issued
         return self.settings.model_copy(update={"google_service_account_file": stranger}), "refused the service"
 
-    def busy_requests(self) -> int | None:
+    def busy_requests(self) -> int:
         with self._http() as http:
             answered: list[dict[str, str]] = http.get("sandbox/requests").json()
             return sum(r["path"] == "/calendar/v3/freeBusy" for r in answered)
@@ -176,7 +179,7 @@ class GraphPeer:
     def refused(self, _: Path) -> tuple[Settings, str]:
         return self.settings.model_copy(update={"graph_client_secret": SecretStr("nope")}), "refused the app's login"
 
-    def busy_requests(self) -> int | None:
+    def busy_requests(self) -> int:
         with self._http() as http:
             answered: list[dict[str, str]] = http.get(f"{self.settings.graph_authority_url}/sandbox/requests").json()
             return sum(r["path"].endswith("/calendar/getSchedule") for r in answered)

@@ -2,7 +2,7 @@
 Calendar v3: the discovery document shipped inside ``google-api-python-client``.
 
 The client runs a confirmed candidate's life on one calendar (busy time, a hold with its ledger,
-the booking, then a release) over an ``httplib2`` stand-in that records each request and answers
+the booking and its Meet link, then a release) over an ``httplib2`` stand-in that records each request and answers
 from the sandbox's Calendar model. Each request must name a method of the document (HTTP method
 and path), use only its declared query parameters, and send a body whose every field, nested
 ones included, is a property of the method's request schema. What this cannot check: Google's
@@ -46,13 +46,13 @@ class Recorder(httplib2.Http):  # type: ignore[misc]
         data = json.loads(body) if body else None
         self.seen.append((method, parts.path, parse_qs(parts.query), data))
         try:
-            status, answer = 200, self._answer(method, unquote(parts.path), data, headers or {})
+            status, answer = 200, self._answer(method, unquote(parts.path), data, headers or {}, parse_qs(parts.query))
         except GoogleError as error:
             status, answer = error.status, error.body()
         content = b"" if answer is None else json.dumps(answer).encode()
         return httplib2.Response({"status": str(status if answer is not None else 204)}), content
 
-    def _answer(self, method: str, path: str, data: Any, headers: dict[str, str]) -> Any:
+    def _answer(self, method: str, path: str, data: Any, headers: dict[str, str], query: dict[str, list[str]]) -> Any:
         if path.endswith("/freeBusy"):
             start, end = when({"dateTime": data["timeMin"]})[0], when({"dateTime": data["timeMax"]})[0]
             return {"calendars": self.model.free_busy([i["id"] for i in data["items"]], start, end)}
@@ -63,7 +63,8 @@ class Recorder(httplib2.Http):  # type: ignore[misc]
         if method == "GET":
             return self.model.get(calendar, event).resource()
         if method == "PATCH":
-            return self.model.patch(calendar, event, data, if_match=match).resource()
+            conference = query.get("conferenceDataVersion") == ["1"]
+            return self.model.patch(calendar, event, data, if_match=match, conference=conference).resource()
         self.model.delete(calendar, event, if_match=match)
         return None
 
@@ -111,6 +112,7 @@ def test_a_confirmed_and_a_released_hold_send_only_what_calendar_v3_describes() 
             guard=timedelta(minutes=30),
         )
         assert await client.confirm(CALENDAR, "c.ann.1.hold-room@x", summary="Interview: Ann", description="Ann")
+        assert await client.meeting_link(CALENDAR, "c.ann.1.hold-room@x")  # a video interview's Meet link
         await client.hold(
             CALENDAR,
             Entry("c.bo.1.hold-room@x", start + timedelta(days=1), start + timedelta(days=1, hours=6)),

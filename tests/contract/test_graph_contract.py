@@ -143,6 +143,7 @@ def test_every_request_of_a_holds_life_is_one_graph_describes(peers: Peers) -> N
             await client.busy_of(mailboxes, local(22, 0), local(22, 0) + timedelta(days=50))
             await client.hold(ROOM, entry, summary="Hold: second interview", guard=timedelta(minutes=30))
             await client.confirm(ROOM, entry.uid, summary="Interview: Ann", description="Ann Lee, +1 202 555 0101")
+            assert await client.meeting_link(ROOM, entry.uid)  # a video interview's Teams meeting
             await client.release(ROOM, entry.uid)
 
     run(life())

@@ -205,3 +205,29 @@ def test_a_declined_slot_goes_to_the_first_waitlisted_candidate_free_then(harnes
     assert results["cai"].outcome is Outcome.confirmed and results["cai"].slot == results["amy"].slot
     assert any("slot offered to Cai Test" in line.detail for line in results["amy"].timeline)
     assert harness.holds("wait", "amy") == [] and harness.holds("wait", "cai") == ["CONFIRMED"] * 3
+
+
+def test_a_video_interview_gets_one_meeting_from_the_lead_interviewers_calendar(harness: Harness) -> None:
+    """No link in the round file: the lead interviewer's Google calendar makes a Meet on her
+    booked event, and her confirmation, her invite and the panel's briefings all carry it."""
+    data = round_data("video", [candidate("vic", day=9)])
+    data["plan"]["format"] = "video"
+    lead = data["plan"]["panel"][0]
+    data["staff"] = [
+        {**s, "calendar": f"google:{s['id']}@northwind.example"} if s["id"] == lead else s for s in data["staff"]
+    ]
+    round_ = harness.round(data, {"vic": ["answer-confirm"]})
+
+    async def play() -> CallbackResult:
+        run_id = await harness.start(round_, "vic")
+        await harness.wait([run_id], timeout=240)
+        return await harness.result(run_id)
+
+    result = asyncio.run(play())
+    assert result.outcome is Outcome.confirmed
+    [made] = [line for line in result.timeline if line.step == "meeting-link"]
+    link = made.detail.rsplit(": ", 1)[1]
+    assert link.startswith("https://meet.example/"), made.detail
+    sent = {e.key.rsplit(".", 1)[1]: e.body["body"] for e in harness.effects("video", "vic") if e.channel == "email"}
+    assert link in sent["confirmation"]
+    assert all(link in sent[f"briefing-{staff_id}"] for staff_id in data["plan"]["panel"])
