@@ -23,7 +23,7 @@ from tasks.clients.calendar_backends import OPENERS, CalendarClient
 from tasks.clients.reservations import Clash, Entry
 from tests.adapters.backends import PEERS, CalendarPeer, local
 from tests.adapters.conftest import Peers
-from tests.adapters.racing import race
+from tests.adapters.racing import race, slot_race
 
 T = TypeVar("T")
 GUARD = timedelta(minutes=30)
@@ -136,3 +136,11 @@ def test_a_video_interview_gets_one_meeting_link_where_the_backend_makes_them(pe
         return
     first, again, gone = run(scenario())
     assert first is not None and first.startswith("https://") and again == first and gone is None
+
+
+def test_two_runs_racing_for_one_time_on_a_panel_across_backends_never_both_lose(peers: Peers) -> None:
+    """The rule of ``hold-calendars``: of two runs wanting overlapping times on the same panel
+    (one member on Google, one on Microsoft 365, one on CalDAV) with a room each, exactly one
+    wins, 40 trials of 40; holding in parallel, each could take a part and both give up."""
+    wins = slot_race(peers.settings)
+    assert sum(wins.values()) == 40
