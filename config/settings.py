@@ -87,6 +87,9 @@ class Settings(BaseSettings):
     )
     graph_client_id: str = Field(default="", description="The app registration's client id")
     graph_client_secret: SecretStr = SecretStr("")
+    graph_client_certificate_file: Path | None = Field(
+        default=None, description="The app's certificate and its private key (PEM), instead of the client secret"
+    )
     graph_authority_url: str = Field(default="https://login.microsoftonline.com", description="Where tokens come from")
     graph_api_url: str = Field(default="https://graph.microsoft.com/v1.0", description="Microsoft Graph's endpoint")
     graph_ca_file: Path | None = Field(default=None, description="Trust this CA for Graph and its tokens (the sandbox)")
@@ -95,7 +98,16 @@ class Settings(BaseSettings):
     google_service_account_file: Path | None = Field(
         default=None, description="The service account's key (JSON), with domain-wide delegation, for google: calendars"
     )
+    google_service_account_json: SecretStr = Field(
+        default=SecretStr(""), description="The service account's key itself (JSON), instead of its file"
+    )
     google_delegate: str = Field(default="", description="The user a resource (room) calendar is reached as")
+    google_oauth_client_id: str = Field(default="", description="An OAuth client, for a user's refresh token")
+    google_oauth_client_secret: SecretStr = SecretStr("")
+    google_refresh_token: SecretStr = Field(
+        default=SecretStr(""), description="A user's refresh token, instead of a service account: acts as that user"
+    )
+    google_token_url: str = Field(default="https://oauth2.googleapis.com/token", description="Where a refresh goes")
     google_api_url: str = Field(default="https://www.googleapis.com/", description="Google's API endpoint")
     google_ca_file: Path | None = Field(default=None, description="Trust this CA for Google (the sandbox)")
     google_timeout_seconds: float = Field(default=30.0, gt=0, description="Give up on one Google request after this")

@@ -1,6 +1,7 @@
 """The Google Calendar stand-in's HTTP face: the v3 endpoints we use, and a token endpoint.
 
-- ``POST /token``: the service-account grant (``urn:ietf:params:oauth:grant-type:jwt-bearer``);
+- ``POST /token``: a user's refresh token with its OAuth client (``refresh_token``), or the
+  service-account grant (``urn:ietf:params:oauth:grant-type:jwt-bearer``);
   the assertion must be a JWT signed with the sandbox service account's key
   (``write_service_account``), else 400 ``invalid_grant``.
 - ``/calendar/v3/calendars/{id}/events`` (insert, with a client-chosen id: 409 ``duplicate``),
@@ -33,6 +34,8 @@ from sandbox.gcal import GoogleCalendar, GoogleError, when
 MAX_CALENDARS = 50
 SERVICE_ACCOUNT = "secondround@sandbox-project.iam.gserviceaccount.com"
 GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
+OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET = "sandbox-oauth-client.apps.googleusercontent.com", "sandbox-oauth-secret"
+REFRESH_TOKEN = "1//sandbox-refresh-token"  # a user's consent, as Google's OAuth playground gives one
 
 
 def write_service_account(directory: Path, token_uri: str) -> Path:
@@ -109,6 +112,12 @@ def _token(app: FastAPI, tokens: set[str], public: rsa.RSAPublicKey) -> None:
     @app.post("/token")
     async def token(request: Request) -> Response:
         form = await request.form()
+        if form.get("grant_type") == "refresh_token":  # an OAuth client with a user's refresh token
+            client = (form.get("client_id"), form.get("client_secret"))
+            if client != (OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET) or form.get("refresh_token") != REFRESH_TOKEN:
+                return JSONResponse({"error": "invalid_grant", "error_description": "Bad Request"}, status_code=400)
+            tokens.add(issued := uuid4().hex)
+            return JSONResponse({"access_token": issued, "token_type": "Bearer", "expires_in": 3599})
         try:
             audiences = [GOOGLE_TOKEN_AUDIENCE, str(request.url)]  # google-auth signs for Google's endpoint
             claims = jwt.decode(str(form.get("assertion", "")), public, algorithms=["RS256"], audience=audiences)

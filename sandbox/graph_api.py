@@ -1,7 +1,8 @@
 """The Microsoft Graph stand-in's HTTP face: the calendar endpoints we use, and a token endpoint.
 
-- ``POST /{tenant}/oauth2/v2.0/token`` (client credentials; a wrong secret gets 401
-  ``invalid_client``) and ``GET /{tenant}/v2.0/.well-known/openid-configuration`` for MSAL.
+- ``POST /{tenant}/oauth2/v2.0/token`` (client credentials: the secret, or a client assertion
+  signed by the app's registered certificate, ``--app-certificate``; else 401 ``invalid_client``)
+  and ``GET /{tenant}/v2.0/.well-known/openid-configuration`` for MSAL.
 - ``/v1.0/users/{mailbox}/calendar/events`` (create; list), ``.../calendarView`` (the events of a
   window), ``/v1.0/users/{mailbox}/events/{id}``
   (get, ``PATCH`` and ``DELETE`` with ``If-Match``: 412 when stale), and
@@ -17,12 +18,17 @@ HTTPS for its authority: the stack serves it with the sandbox's test CA).
 from __future__ import annotations
 
 import argparse
+import base64
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import jwt
 import uvicorn
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -48,9 +54,10 @@ def graph_env(url: str, ca_file: Path) -> dict[str, str]:
     }
 
 
-def create_app() -> FastAPI:
+def create_app(app_certificate: Path | None = None) -> FastAPI:
     app = FastAPI(title="sandbox Microsoft Graph", docs_url=None, redoc_url=None)
     graph, tokens, throttle = Graph(), set[str](), {"requests": 0, "retry_after": 1}
+    certificate = x509.load_pem_x509_certificate(app_certificate.read_bytes()) if app_certificate else None
     app.state.graph, app.state.requests = graph, []
 
     @app.middleware("http")
@@ -73,7 +80,7 @@ def create_app() -> FastAPI:
         except GraphError as error:
             return _error(error.status, error.code, error.message)
 
-    _identity(app, tokens)
+    _identity(app, tokens, certificate)
     _calendar(app, graph)
 
     @app.post("/sandbox/throttle")
@@ -88,7 +95,7 @@ def create_app() -> FastAPI:
     return app
 
 
-def _identity(app: FastAPI, tokens: set[str]) -> None:
+def _identity(app: FastAPI, tokens: set[str], certificate: x509.Certificate | None) -> None:
     @app.get("/{tenant}/v2.0/.well-known/openid-configuration")
     async def discovery(tenant: str, request: Request) -> dict[str, str]:
         base = f"{request.url.scheme}://{request.url.netloc}/{tenant}"
@@ -101,12 +108,34 @@ def _identity(app: FastAPI, tokens: set[str]) -> None:
     @app.post("/{tenant}/oauth2/v2.0/token")
     async def token(tenant: str, request: Request) -> Response:
         form = await request.form()
-        if (form.get("client_id"), form.get("client_secret")) != (CLIENT_ID, CLIENT_SECRET):
-            answer = {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."}
-            return JSONResponse(answer, status_code=401)
+        refused = _refused(form, str(request.url), certificate)
+        if refused:
+            return JSONResponse({"error": "invalid_client", "error_description": refused}, status_code=401)
         issued = uuid4().hex
         tokens.add(issued)
         return JSONResponse({"token_type": "Bearer", "expires_in": 3599, "access_token": issued})
+
+
+def _refused(form: Any, url: str, certificate: x509.Certificate | None) -> str:
+    """Why the app's login is refused ("": it is not): a wrong secret, or a client assertion not
+    signed by the registered certificate's key, for another audience, or by another client."""
+    assertion = str(form.get("client_assertion") or "")
+    if not assertion:
+        if (form.get("client_id"), form.get("client_secret")) == (CLIENT_ID, CLIENT_SECRET):
+            return ""
+        return "AADSTS7000215: Invalid client secret provided."
+    if certificate is None:
+        return "AADSTS700027: no certificate is registered for this app."
+    thumbprint = base64.urlsafe_b64encode(certificate.fingerprint(hashes.SHA256())).rstrip(b"=").decode()
+    try:
+        if str(jwt.get_unverified_header(assertion).get("x5t#S256", "")).rstrip("=") != thumbprint:  # MSAL pads it
+            return "AADSTS700027: the assertion names a certificate not registered for this app."
+        key = certificate.public_key()
+        assert isinstance(key, rsa.RSAPublicKey)  # write_app_certificate's key, as Entra ID takes
+        claims = jwt.decode(assertion, key, algorithms=["PS256", "RS256"], audience=url)
+    except jwt.PyJWTError as error:
+        return f"AADSTS700027: client assertion failed signature validation: {error}"
+    return "" if claims.get("iss") == claims.get("sub") == CLIENT_ID else "AADSTS700016: unknown client."
 
 
 def _calendar(app: FastAPI, graph: Graph) -> None:
@@ -154,9 +183,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8300)
     parser.add_argument("--certfile")
     parser.add_argument("--keyfile")
+    parser.add_argument("--app-certificate", type=Path, help="The app registration's certificate (PEM)")
     args = parser.parse_args()
     tls = {"ssl_certfile": args.certfile, "ssl_keyfile": args.keyfile} if args.certfile else {}
-    uvicorn.run(create_app(), host="127.0.0.1", port=args.port, log_level="warning", **tls)
+    uvicorn.run(create_app(args.app_certificate), host="127.0.0.1", port=args.port, log_level="warning", **tls)
 
 
 if __name__ == "__main__":

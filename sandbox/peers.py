@@ -20,7 +20,7 @@ from sandbox import radicale
 from sandbox.gcal_api import google_env, write_service_account
 from sandbox.graph_api import graph_env
 from sandbox.serving import http_ok, smtp_greets, wait_ready
-from sandbox.tls import write_test_ca
+from sandbox.tls import write_app_certificate, write_test_ca
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SANDBOX_ACCOUNT = "AC" + "0" * 32
@@ -152,7 +152,14 @@ class Peers:
         calendars = self._python("-m", "sandbox.radicale", "--config", str(config), log="radicale.log")
         tls = ("--certfile", str(self.tls / "server.pem"), "--keyfile", str(self.tls / "server.key"))
         graph = self._python(
-            "-m", "sandbox.graph_api", "--port", self.graph_url.rsplit(":", 1)[1], *tls, log="graph.log"
+            "-m",
+            "sandbox.graph_api",
+            "--port",
+            self.graph_url.rsplit(":", 1)[1],
+            *tls,
+            "--app-certificate",
+            str(write_app_certificate(self.tls)),
+            log="graph.log",
         )
         key = write_service_account(self.tls, f"{self.google_url}/token")
         port = self.google_url.rsplit(":", 1)[1]

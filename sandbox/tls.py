@@ -25,3 +25,16 @@ def write_test_ca(directory: Path) -> Path:
             chain.write(blob.bytes())
     ca.cert_pem.write_to_path(str(ca_file))  # written last: its presence means the set is complete
     return ca_file
+
+
+def write_app_certificate(directory: Path) -> Path:
+    """An app registration's certificate and its private key in one PEM, as an admin uploads the
+    one and keeps the other (the Graph stand-in trusts this certificate, as Entra ID would)."""
+    path = directory / "graph-app.pem"
+    if path.exists():
+        return path
+    directory.mkdir(parents=True, exist_ok=True)
+    ca = trustme.CA(organization_name="secondround sandbox app", key_type=trustme.KeyType.RSA)
+    issued = ca.issue_cert("secondround-sandbox-app", key_type=trustme.KeyType.RSA)  # Entra ID takes RSA keys
+    path.write_bytes(issued.cert_chain_pems[0].bytes() + issued.private_key_pem.bytes())
+    return path

@@ -114,7 +114,8 @@ class GoogleCalendars:
                     ) from error
             except RefreshError as error:
                 raise TerminalChannelError(
-                    "calendar", f"google:{calendar}: Google refused the service account: {error}"
+                    "calendar",
+                    f"google:{calendar}: Google refused our login (service account or refresh token): {error}",
                 ) from error
             except (OSError, httplib2.HttpLib2Error) as error:
                 raise TransientChannelError("calendar", f"google:{calendar}: cannot reach Google: {error}") from error

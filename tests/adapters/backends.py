@@ -125,7 +125,7 @@ class GooglePeer:
     def refused(self, home: Path) -> tuple[Settings, str]:
         token_uri = json.loads(Path(str(self.settings.google_service_account_file)).read_text())["token_uri"]
         stranger = write_service_account(home, token_uri)  # a key the stand-in never issued
-        return self.settings.model_copy(update={"google_service_account_file": stranger}), "refused the service"
+        return self.settings.model_copy(update={"google_service_account_file": stranger}), "Google refused our login"
 
     def busy_requests(self) -> int:
         with self._http() as http:
