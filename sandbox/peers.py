@@ -19,7 +19,7 @@ from config.settings import Settings
 from sandbox import radicale
 from sandbox.gcal_api import google_env, write_service_account
 from sandbox.graph_api import graph_env
-from sandbox.serving import http_ok, smtp_greets, wait_ready
+from sandbox.serving import Probe, http_ok, smtp_greets, wait_ready
 from sandbox.tls import write_app_certificate, write_test_ca
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -148,45 +148,38 @@ class Peers:
         twilio_port, web_port = self.twilio_url.rsplit(":", 1)[1], self.web_url.rsplit(":", 1)[1]
         twilio = self._python("-m", "sandbox.twilio_api", "--port", twilio_port, log="twilio.log")
         smtp = self._python("-m", "sandbox.smtp", "--port", str(self.smtp_port), "--tls", str(self.tls), log="smtp.log")
-        config = radicale.write_config(self.home, self.caldav_port)
-        calendars = self._python("-m", "sandbox.radicale", "--config", str(config), log="radicale.log")
-        tls = ("--certfile", str(self.tls / "server.pem"), "--keyfile", str(self.tls / "server.key"))
-        graph = self._python(
-            "-m",
-            "sandbox.graph_api",
-            "--port",
-            self.graph_url.rsplit(":", 1)[1],
-            *tls,
-            "--app-certificate",
-            str(write_app_certificate(self.tls)),
-            log="graph.log",
-        )
-        key = write_service_account(self.tls, f"{self.google_url}/token")
-        port = self.google_url.rsplit(":", 1)[1]
-        google = self._python("-m", "sandbox.gcal_api", "--port", port, "--key-file", str(key), *tls, log="google.log")
+        calendars = self._start_calendars()
         web = self._python(
-            "-m",
-            "uvicorn",
-            "web.app:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            web_port,
-            "--log-level",
-            "warning",
+            "-m", "uvicorn", "web.app:app", "--host", "127.0.0.1", "--port", web_port, "--log-level", "warning",
             log="web.log",
-        )
+        )  # fmt: skip
         wait_ready(
             twilio, http_ok(f"{self.twilio_url}/sandbox/requests"), what="sandbox Twilio", log=self._log("twilio")
         )
         wait_ready(smtp, smtp_greets(self.smtp_port), what="SMTP sink", log=self._log("smtp"))
-        radicale_ui = f"http://127.0.0.1:{self.caldav_port}/.web/"
-        wait_ready(calendars, http_ok(radicale_ui), what="Radicale", log=self._log("radicale"))
         wait_ready(web, http_ok(f"{self.web_url}/health"), what="web service", log=self._log("web"))
-        graph_up = http_ok(f"{self.graph_url}/sandbox/requests", verify=str(self.tls / "ca.pem"))
-        wait_ready(graph, graph_up, what="Microsoft Graph stand-in", log=self._log("graph"))
-        google_up = http_ok(f"{self.google_url}/sandbox/requests", verify=str(self.tls / "ca.pem"))
-        wait_ready(google, google_up, what="Google Calendar stand-in", log=self._log("google"))
+        for proc, probe, what, log in calendars:
+            wait_ready(proc, probe, what=what, log=self._log(log))
+
+    def _start_calendars(self) -> list[tuple[subprocess.Popen[bytes], Probe, str, str]]:
+        """Radicale, the Graph stand-in and the Google stand-in (both over HTTPS), started; what
+        tells each is ready."""
+        config = radicale.write_config(self.home, self.caldav_port)
+        calendars = self._python("-m", "sandbox.radicale", "--config", str(config), log="radicale.log")
+        tls = ("--certfile", str(self.tls / "server.pem"), "--keyfile", str(self.tls / "server.key"))
+        app = ("--app-certificate", str(write_app_certificate(self.tls)))
+        graph_port, google_port = self.graph_url.rsplit(":", 1)[1], self.google_url.rsplit(":", 1)[1]
+        graph = self._python("-m", "sandbox.graph_api", "--port", graph_port, *tls, *app, log="graph.log")
+        key = write_service_account(self.tls, f"{self.google_url}/token")
+        google = self._python(
+            "-m", "sandbox.gcal_api", "--port", google_port, "--key-file", str(key), *tls, log="google.log"
+        )
+        ca = str(self.tls / "ca.pem")
+        return [
+            (calendars, http_ok(f"http://127.0.0.1:{self.caldav_port}/.web/"), "Radicale", "radicale"),
+            (graph, http_ok(f"{self.graph_url}/sandbox/requests", verify=ca), "Microsoft Graph stand-in", "graph"),
+            (google, http_ok(f"{self.google_url}/sandbox/requests", verify=ca), "Google Calendar stand-in", "google"),
+        ]
 
     def start(self) -> Peers:
         self.start_peers()
