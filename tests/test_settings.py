@@ -75,3 +75,18 @@ def test_google_calendars_name_the_missing_key_and_delegate(tmp_path: Path) -> N
     settings = Settings(google_service_account_file=key, google_delegate="")
     with pytest.raises(ConfigError, match="SECONDROUND_GOOGLE_DELEGATE"):
         asyncio.run(busy(settings, "room-1@resource.calendar.google.com"))
+
+
+def test_a_made_up_google_oauth_client_is_named_in_live_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    live(monkeypatch, GOOGLE_REFRESH_TOKEN="1//0g-real-looking", GOOGLE_OAUTH_CLIENT_ID="changeme")
+
+    async def busy() -> None:
+        async with google(Settings()) as client:
+            await client.busy(
+                "amara@northwind.example", datetime(2027, 1, 4, tzinfo=UTC), datetime(2027, 1, 5, tzinfo=UTC)
+            )
+
+    with pytest.raises(
+        ConfigError, match="set SECONDROUND_GOOGLE_OAUTH_CLIENT_ID, SECONDROUND_GOOGLE_OAUTH_CLIENT_SECRET"
+    ):
+        asyncio.run(busy())  # before any request: nothing reaches Google

@@ -61,7 +61,10 @@ def _google_credentials(settings: Settings) -> tuple[Any, bool]:
     if settings.google_refresh_token.get_secret_value():
         secret = settings.google_oauth_client_secret.get_secret_value()
         client = {"CLIENT_ID": settings.google_oauth_client_id, "CLIENT_SECRET": secret}
-        missing = [f"SECONDROUND_GOOGLE_OAUTH_{n}" for n, v in client.items() if not v.strip()]
+        live = settings.mode == "live"  # the sandbox's own values look made up, and are
+        missing = [
+            f"SECONDROUND_GOOGLE_OAUTH_{n}" for n, v in client.items() if not v.strip() or (live and is_placeholder(v))
+        ]
         if missing:
             raise ConfigError(f"google: a refresh token needs its OAuth client: set {', '.join(missing)}")
         user = oauth2_credentials.Credentials(  # type: ignore[no-untyped-call]
@@ -117,8 +120,7 @@ def _graph_credential(settings: Settings) -> str | dict[str, str]:
     secret = settings.graph_client_secret.get_secret_value()
     values = {"TENANT_ID": settings.graph_tenant_id, "CLIENT_ID": settings.graph_client_id}
     values |= {} if certificate else {"CLIENT_SECRET": secret}
-    live = settings.mode == "live"  # the sandbox's own values look made up, and are
-    missing = [f"SECONDROUND_GRAPH_{n}" for n, v in values.items() if not v.strip() or (live and is_placeholder(v))]
+    missing = _missing("SECONDROUND_GRAPH_", values, settings=settings)
     if missing:
         raise ConfigError(f"microsoft: calendars need real values for {', '.join(missing)}")
     if certificate is None:
@@ -131,3 +133,11 @@ def _graph_credential(settings: Settings) -> str | dict[str, str]:
     if key is None or "CERTIFICATE" not in found:
         raise ConfigError(f"microsoft: {certificate} needs the app's certificate and its private key, both in PEM")
     return {"private_key": key, "public_certificate": found["CERTIFICATE"]}  # MSAL signs PS256, SHA-256 thumbprint
+
+
+def _missing(prefix: str, values: dict[str, str], *, settings: Settings) -> list[str]:
+    """The settings among ``values`` not set, or (live) still placeholders: the sandbox's own
+    values look made up, and are."""
+    live = settings.mode == "live"
+    blank = [key for key, value in values.items() if not value.strip() or (live and is_placeholder(value))]
+    return [f"{prefix}{key}" for key in blank]
