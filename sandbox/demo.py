@@ -13,6 +13,7 @@ import email
 import email.policy
 import re
 import shutil
+import signal
 import sqlite3
 import sys
 import time
@@ -191,9 +192,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=4200)
     parser.add_argument("--reply-window", type=float, default=12.0, help="seconds that stand for 24 h")
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--home", type=Path, default=PROJECT_DIR / ".secondround" / "demo", help="its working folder")
     args = parser.parse_args(argv)
-    home = PROJECT_DIR / ".secondround" / "demo"
+    home = args.home
     shutil.rmtree(home, ignore_errors=True)
+    stop_on_signals()
+    try:
+        return _demo(args, home)
+    except KeyboardInterrupt:
+        say("Stopped: everything the demo started is stopped.")
+        return 130
+
+
+def stop_on_signals() -> None:
+    """SIGTERM (``kill``, a service manager, make passing it on) and SIGHUP (a closed terminal)
+    stop the demo as Ctrl-C does: the stack's ``with`` stops every process it started."""
+
+    def interrupt(signum: int, _: Any) -> None:
+        for again in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(again, signal.SIG_IGN)  # a second one must not cut the clean-up short
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGHUP, interrupt)
+
+
+def _demo(args: argparse.Namespace, home: Path) -> int:
     say(f"Starting a local Prefect server on SQLite ({args.port}), the deployments and a worker...")
     with (
         LocalStack(home, port=args.port, time_scale=86400 / args.reply_window, behaviours=BEHAVIOURS, ui=True) as stack,
