@@ -8,6 +8,8 @@ folder (``PREFECT_HOME``, the sandbox ledger, claims, results) and is stopped on
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from contextlib import AbstractContextManager
@@ -16,6 +18,7 @@ from types import TracebackType
 
 from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, PREFECT_HOME, temporary_settings
 
+from flows.ops.healing import HEARTBEAT_SECONDS
 from sandbox.peers import PROJECT_DIR, Peers, free_port
 from sandbox.serving import http_ok, wait_ready
 from sandbox.tls import write_test_ca
@@ -46,6 +49,9 @@ def prefect_env(home: Path, api_url: str, *, ui: bool) -> dict[str, str]:
         # round's backlog "Late" every 5 s was most of SQLite's lock errors
         "PREFECT_SERVER_SERVICES_LATE_RUNS_AFTER_SECONDS": "900",
         "PREFECT_CLIENT_MAX_RETRIES": str(CLIENT_RETRIES),
+        # a heartbeat every 30 s (Prefect's least; 180 by default): a run whose process died is
+        # crashed by flows/ops/healing.py's automation after three are missed
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_SECONDS),
     }
 
 
@@ -70,6 +76,7 @@ class LocalStack(Peers):
         self.worker_limit = worker_limit
         self.workers = workers
         self.env.update(prefect_env(self.home, self.api_url, ui=ui))
+        self.worker_procs: list[subprocess.Popen[bytes]] = []
         # the API is plain HTTP on loopback, yet Prefect builds a TLS context for every client it
         # makes (a dozen per flow run): from certifi's 150 certificates that cost 0.1-0.2 s of
         # CPU each, from the sandbox's one certificate nothing
@@ -90,9 +97,9 @@ class LocalStack(Peers):
     def _prefect(self, *args: str, log: str | None = None) -> subprocess.Popen[bytes]:
         return self._python("-m", "prefect", *args, log=log)
 
-    def _run(self, *args: str) -> None:
+    def _run(self, *args: str, module: str = "prefect") -> None:
         subprocess.run(
-            [sys.executable, "-m", "prefect", *args],
+            [sys.executable, "-m", module, *args],
             cwd=PROJECT_DIR,
             env=self.env,
             check=True,
@@ -115,12 +122,27 @@ class LocalStack(Peers):
         # here runs start when a test or the demo says so: the quarter-hourly monitor would
         # otherwise wake up in the middle of a test and email about its deliberate crashes
         self._run("--no-prompt", "deployment", "schedule", "pause", "--all")
+        self._run("heal", "install", module="flows.ops.cli")  # runs whose heartbeat stops are crashed
+        self.start_workers()
+        return self
+
+    def start_workers(self) -> None:
         # six flow processes at once: on two cores twelve spent their time starting Python and
         # kept SQLite's writer busy long enough for 503s and minutes of client back-off
         for n in range(self.workers):
             log = "worker.log" if n == 0 else f"worker-{n + 1}.log"
-            self._prefect("worker", "start", "--pool", "secondround", "--limit", str(self.worker_limit), log=log)
-        return self
+            worker = self._prefect(
+                "worker", "start", "--pool", "secondround", "--limit", str(self.worker_limit), log=log
+            )
+            self.worker_procs.append(worker)
+
+    def kill_workers(self) -> None:
+        """SIGKILL every worker, as a lost machine would: its flow runs (their own process
+        groups) live on until killed too, and nobody tells the server."""
+        for worker in self.worker_procs:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+        self.worker_procs.clear()
 
     def __enter__(self) -> LocalStack:
         try:

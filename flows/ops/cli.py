@@ -121,6 +121,13 @@ def check_calendars(path: str) -> int:
     return 1 if failing else 0
 
 
+def install_healing() -> int:
+    from flows.ops.healing import install_healing as install  # loads Prefect's automations
+
+    _out(asyncio.run(install()))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="secondround", description=__doc__.splitlines()[0] if __doc__ else None)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -138,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         dest="action", required=True
     )
     calendar_commands.add_parser("check", help="read a day of busy time from each; say which work").add_argument("file")
+    heal = commands.add_parser("heal", help="runs that heal themselves").add_subparsers(dest="action", required=True)
+    heal.add_parser("install", help="install the automation that crashes runs whose heartbeat stopped")
     args = parser.parse_args(argv)
     try:
         if args.command == "validate" or args.action == "validate":
@@ -146,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
             return dry_run(args.file, out=args.out, read_calendars=args.calendars)
         if args.action == "check":
             return check_calendars(args.file)
+        if args.action == "install":
+            return install_healing()
         return deploy(args.file)
     except RoundFileError as exc:
         sys.stderr.write(f"{exc}\n")
