@@ -28,6 +28,8 @@ from prefect.flow_runs import aresume_flow_run
 from config.errors import NoWaitingRunError
 from flows.deployments import candidate_tag, phone_tag
 from flows.models import CallbackRequest, Decision, Reply, Slot, Wait
+from tasks.claims import DEAD
+from tasks.run_inputs import inputs_with_prefix
 
 INBOX = "inbox-"
 SLOT = "slot"
@@ -105,8 +107,12 @@ def waits_for_reply(run: FlowRun) -> bool:
 
 
 async def _active_run(round_id: str, candidate_id: str) -> FlowRun:
+    """Her run that is alive; else her newest run if it died undecided (crashed, failed,
+    cancelled): the reply is stored on it and the run that takes over reads it from there."""
     runs = await candidate_runs(round_id, candidate_id)
     active = next((r for r in runs if r.state is not None and not r.state.is_final()), None)
+    if active is None and runs and runs[0].state is not None and runs[0].state.type in DEAD:
+        return runs[0]
     if active is None:
         decided = ", ".join(sorted({str(r.state.name) for r in runs if r.state})) or "never started"
         raise NoWaitingRunError(f"{candidate_id} in {round_id} is not waiting for a reply ({decided})")
@@ -141,6 +147,5 @@ async def deliver_reply(
 
 async def inbox(flow_run_id: UUID) -> list[Reply]:
     """Replies stored on a run, oldest first."""
-    async with get_client() as client:
-        stored = await client.filter_flow_run_input(flow_run_id, key_prefix=INBOX, limit=50, exclude_keys=set())
-    return [Reply.model_validate_json(item.value) for item in sorted(stored, key=lambda i: str(i.created))]
+    stored = await inputs_with_prefix(INBOX, run_id=flow_run_id)  # and what reached her runs that died
+    return [Reply.model_validate_json(value) for _, value in stored]

@@ -15,7 +15,6 @@ from uuid import UUID
 
 from prefect import task
 from prefect.flow_runs import asuspend_flow_run
-from prefect.input.actions import aread_flow_run_input
 
 from config.settings import get_settings
 from flows.deadline import arm_deadline
@@ -24,6 +23,7 @@ from flows.models import CallbackRequest, Decision, RecordedReply, Reply, Wait
 from flows.replies import inbox
 from flows.timeline import Timeline
 from tasks.effects import BY_BUSINESS_KEY, EffectKey, done, recall
+from tasks.run_inputs import read_input
 
 
 async def wait_for_reply(request: CallbackRequest, attempt: int, timeline: Timeline, *, run_id: str) -> Reply:
@@ -57,11 +57,14 @@ async def wait(
         # decides; a rerun's new timer for it finds nothing waiting on it and does nothing
         timeline.add(ended)
         return ended.reply
-    earlier = await aread_flow_run_input(what.response_key(attempt, ring), flow_run_id=UUID(run_id))
+    earlier = await read_input(what.response_key(attempt, ring), run_id=UUID(run_id))
+    kept = await inbox(UUID(run_id)) if what is Wait.reply and earlier is None else []
     if earlier is not None:
         # this run was resumed here before it crashed and was retried: a retry makes Prefect
         # forget the run's pauses, and suspending again would wait for a timer that has fired
         reply = Reply(**earlier)
+    elif kept:  # she answered while no run of hers was waiting (the one she answered died)
+        reply = kept[0]
     else:
         waiting = _waiting_line(what, attempt, ring)
         await timeline.publish(waiting, next_action=_next_action(request, what, attempt, due, ring=ring))

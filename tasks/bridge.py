@@ -23,7 +23,6 @@ from enum import StrEnum
 from uuid import UUID
 
 from prefect import task
-from prefect.input.actions import aread_flow_run_input
 from prefect.runtime import flow_run
 from pydantic import BaseModel
 from twilio.rest import Client
@@ -37,6 +36,7 @@ from tasks.clients.twilio import twilio_client
 from tasks.effects import EFFECT_TASK, EffectKey, done, fault_point
 from tasks.phone import CallOutcome, CallResult, callback_url, dial, find_call, follow_call
 from tasks.phone import outcome_of_call as her_outcome
+from tasks.run_inputs import read_input
 
 EVENTS = ["initiated", "ringing", "answered", "completed"]
 MISSED = "the recruiter did not take the call"  # how a missed ring's timeline line starts
@@ -162,7 +162,7 @@ async def _stored_leg(
 ) -> CallInstance | None:
     """The leg a crash left: its sid arrives with its first status callback. If a call to the
     recruiter was created since this ring was planned, give a late callback a moment."""
-    sid = await aread_flow_run_input(input_key("leg", key), flow_run_id=run_id)
+    sid = await read_input(input_key("leg", key), run_id=run_id)
     if sid is None and await find_call(client, settings, to=live.recruiter_phone, since=live.since) is not None:
         sid = await _read_soon(input_key("leg", key), run_id)
     return await fetch(client, settings, str(sid)) if sid else None
@@ -207,12 +207,12 @@ async def _pressed(client: Client, settings: Settings, sid: str, key: str, run_i
     give_up = asyncio.get_running_loop().time() + settings.call_patience_seconds
     status = ""
     while asyncio.get_running_loop().time() < give_up:
-        digits = await aread_flow_run_input(key, flow_run_id=run_id)
+        digits = await read_input(key, run_id=run_id)
         if digits is not None:
             return str(digits), status
         status = str((await fetch(client, settings, sid)).status)
         if status in FINAL:  # a key pressed just before hanging up is stored by now
-            digits = await aread_flow_run_input(key, flow_run_id=run_id)
+            digits = await read_input(key, run_id=run_id)
             return (str(digits) if digits is not None else None), status
         await asyncio.sleep(0.5)
     await hang_up_quietly(client, settings, sid)
@@ -233,7 +233,7 @@ async def _until_one_ends(client: Client, her_sid: str, ring_sid: str, settings:
 
 async def _read_soon(key: str, run_id: UUID, *, seconds: float = 5.0) -> str | None:
     for _ in range(int(seconds / 0.5)):
-        found = await aread_flow_run_input(key, flow_run_id=run_id)
+        found = await read_input(key, run_id=run_id)
         if found is not None:
             return str(found)
         await asyncio.sleep(0.5)

@@ -19,7 +19,6 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 from prefect import task
-from prefect.input.actions import aread_flow_run_input
 from prefect.runtime import flow_run
 from twilio.rest import Client
 from twilio.rest.api.v2010.account.call import CallInstance
@@ -33,6 +32,7 @@ from tasks.clients.pacing import CallPacer
 from tasks.clients.twilio import backing_off, twilio_client
 from tasks.effects import EFFECT_TASK, Done, EffectKey, done, fault_point
 from tasks.optouts import opted_out
+from tasks.run_inputs import read_input
 
 MACHINE = {"machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax"}
 
@@ -126,7 +126,7 @@ async def call_candidate(
         outcome = outcome_of_call(str(call.status), call.answered_by)
         if outcome is CallOutcome.machine and not voicemail:  # no consent: hang up on the machine
             await hang_up(client, settings, str(call.sid))
-    digits = await aread_flow_run_input(f"keypad-{key.attempt}", flow_run_id=UUID(run_id))
+    digits = await read_input(f"keypad-{key.attempt}", run_id=UUID(run_id))  # also a run she pressed it to that died
     digits = str(digits) if outcome is CallOutcome.human and digits else None
     detail = f"called {to}: {outcome.value}" + (f", pressed {digits}" if digits else "")
     line = done(key, detail, event="called", outcome=outcome.value, digits=digits, call_sid=call.sid)

@@ -8,10 +8,13 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from prefect import get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.deployments import arun_deployment
+from prefect.states import Crashed
 
 from flows.models import CallbackResult, Decision, Outcome, Reply, ReplyChannel
+from flows.replies import deliver_reply
 from sandbox.harness import Harness, crashed
 from sandbox.rounds import candidate, round_data
 
@@ -82,3 +85,36 @@ def test_a_run_alive_or_decided_is_not_rerun(reran: dict[str, Any], harness: Har
     assert decided.state.is_failed() and "is Completed: she is decided" in decided.state.message
     assert alive.state.is_failed() and "alive: resume or cancel it first" in alive.state.message
     assert [e.key.split(".")[-1] for e in harness.effects(ROUND, "rd") if e.attempt == 1] == ["call"]
+
+
+def test_a_reply_that_reached_a_run_that_died_is_read_by_the_run_that_takes_over(harness: Harness) -> None:
+    """Her run waits for her reply; its machine is lost (the heartbeat automation marks it
+    Crashed). She confirms on her page meanwhile: no run of hers is alive, so the reply is kept
+    on the dead run; the run that takes over finds it and confirms her, contacting her again in
+    no way."""
+    data = round_data("takeover", [candidate("ora", day=16, sms=True)])
+    data["cadence"]["reply_window"] = "P30D"  # about 4 min here: only her reply can decide
+    round_ = harness.round(data, {"ora": ["voicemail"]})
+    confirm = Reply(decision=Decision.confirm, channel=ReplyChannel.link)
+
+    async def play() -> tuple[str, str, CallbackResult]:
+        dead = await harness.start(round_, "ora")
+        await Harness.waiting("takeover", "ora")
+        async with get_client() as client:
+            await client.set_flow_run_state(dead, Crashed(message="No heartbeat for 90 s"), force=True)
+        stored_on = await deliver_reply("takeover", "ora", confirm, patience=5, key="takeover-ora-link")
+        run = await arun_deployment(
+            RERUN,
+            parameters={"request": {"round_id": "takeover", "candidate_id": "ora"}},
+            timeout=240,
+            as_subflow=False,
+        )
+        fresh = UUID(str(await run.state.aresult())) if run.state else dead
+        await harness.wait([fresh], timeout=240)
+        return str(dead), stored_on, await harness.result(fresh)
+
+    dead, stored_on, result = asyncio.run(play())
+    assert stored_on == dead  # kept on the run that died, for the next one
+    assert result.outcome is Outcome.confirmed and result.attempts == 1
+    received = [e.key.split(".")[-1] for e in harness.effects("takeover", "ora") if e.attempt == 1]
+    assert received == ["call", "voicemail", "email", "sms"]  # nothing sent twice
