@@ -4,7 +4,8 @@ Scheduled in ``prefect.yaml`` (and started by the proactive automation there whe
 was held but neither confirmed nor released in time). It reads the open candidate-callback runs,
 their pending reply timers and their slots, and applies the rules of ``flows/ops/stuck.py``. For each
 stuck candidate it emits ``secondround.candidate.stuck`` (every time: she is still stuck) and
-emails the recruiter once per candidate and reason (the effect key). Publishes the table
+emails the recruiter once per candidate and reason (the effect key); a crashed run is taken over
+instead while her budget lasts (``flows/takeover.py``). Publishes the table
 artifact ``stuck-candidates``.
 """
 
@@ -32,8 +33,9 @@ from flows.deployments import candidate_tag, round_tag
 from flows.messages.render import recruiter_email
 from flows.models import CallbackRequest, Slot
 from flows.ops.dashboard import refresh_all
-from flows.ops.stuck import Limits, RunFacts, Stuck, diagnose
+from flows.ops.stuck import Limits, Reason, RunFacts, Stuck, diagnose
 from flows.replies import SLOT
+from flows.takeover import take_over
 from tasks.claims import DEAD
 from tasks.effects import candidate_resource
 from tasks.mail import send_email
@@ -47,6 +49,10 @@ class StuckRequest(BaseModel):
     round_ids: list[str] = Field(default_factory=list, description="Rounds to check; empty checks every round")
     limits: Limits = Field(default_factory=Limits, description="When a candidate counts as stuck")
     email_recruiter: bool = Field(default=True, description="Email each round's recruiter (once per candidate)")
+    take_over: bool = Field(
+        default=True,
+        description="Start a fresh run where a crashed one stopped (at most 3 per candidate), not an email",
+    )
 
 
 async def _runs(flow_name: str, states: list[StateType], tags: list[str]) -> list[FlowRun]:
@@ -133,6 +139,10 @@ async def _tell(stuck: Stuck, request: CallbackRequest, *, email: bool) -> None:
         await send_email(key, message, to_candidate=False)
 
 
+def _heals(stuck: Stuck, request: StuckRequest) -> bool:
+    return request.take_over and stuck.reason is Reason.crashed
+
+
 @flow(name="stuck-candidates", persist_result=True)
 async def stuck_candidates(request: StuckRequest) -> list[Stuck]:
     now = datetime.now(timezone.utc)
@@ -142,8 +152,10 @@ async def stuck_candidates(request: StuckRequest) -> list[Stuck]:
     for facts, callback in await gather_facts(request.round_ids):
         stuck = diagnose(facts, now=now, limits=request.limits)
         if stuck is not None:
-            found.append(stuck)
-            await _tell(stuck, callback, email=request.email_recruiter)
+            taken = await take_over(callback, crashed_run_id=facts.flow_run_id) if _heals(stuck, request) else None
+            found.append(stuck.model_copy(update={"detail": f"{stuck.detail}; {taken}"}) if taken else stuck)
+            if taken is None:  # nothing took over: a person is needed
+                await _tell(stuck, callback, email=request.email_recruiter)
     rows = [
         {
             "round": s.facts.round_id,

@@ -138,8 +138,8 @@ def test_stuck_candidates_are_found_reported_once_and_tabled(harness: Harness) -
         await harness.wait([sue], until=crashed, timeout=300)
         await asyncio.gather(harness.waiting("stuck", "sam"), harness.waiting("stuck", "sid"))
         await stuck_run(harness, "stuck", "sid")
-        first = await monitor(round_ids=["stuck"], limits=limits)
-        again = await monitor(round_ids=["stuck"], limits=limits)
+        first = await monitor(round_ids=["stuck"], limits=limits, take_over=False)
+        again = await monitor(round_ids=["stuck"], limits=limits, take_over=False)
         async with get_client() as client:
             [table] = await client.read_latest_artifacts(
                 artifact_filter=ArtifactCollectionFilter(key=ArtifactCollectionFilterKey(any_=["stuck-candidates"]))
