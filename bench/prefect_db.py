@@ -25,7 +25,7 @@ class Database:
             with sqlite3.connect(f"file:{self.sqlite_path}?mode=ro", uri=True, timeout=30) as db:
                 return db.execute(sql).fetchall()
         assert self.postgres is not None
-        import asyncpg  # type: ignore[import-untyped]
+        import asyncpg
 
         async def run() -> list[tuple[Any, ...]]:
             url = self.postgres.url.replace("postgresql+asyncpg", "postgresql")  # type: ignore[union-attr]

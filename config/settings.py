@@ -29,6 +29,11 @@ class Settings(BaseSettings):
 
     mode: Literal["sandbox", "live"] = Field(default="sandbox", description="sandbox: local stand-ins")
     state_dir: Path = Field(default=Path(".secondround"), description="Where sandbox peers and locks live")
+    state_url: str = Field(
+        default="",
+        description="postgresql://... : claims, the mail journal, call pacing and the inbox shared by every machine;"
+        " unset: files and SQLite under state_dir (one machine)",
+    )
     time_scale: float = Field(
         default=1.0, gt=0, description="Divide every business wait by this (the demo compresses 24 h to seconds)"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -143,6 +144,11 @@ class Harness:
 
     def effects(self, round_id: str, candidate_id: str) -> list[Effect]:
         return self.ledger.effects(round_id=round_id, candidate_id=candidate_id)
+
+    def links(self, round_id: str, candidate_id: str, *, attempt: int = 1) -> list[str]:
+        """Her confirm, decline and another-time links, from the email of ``attempt``."""
+        emails = [e for e in self.effects(round_id, candidate_id) if e.channel == "email" and e.attempt == attempt]
+        return re.findall(r"(http://\S+/r/\S+)", emails[0].body["body"])
 
     def steps(self, round_id: str, candidate_id: str) -> list[str]:
         """What she (and staff) received, as ``attempt.step``, in order."""

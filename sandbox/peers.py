@@ -125,7 +125,7 @@ class Peers:
     def outbox(self) -> Path:
         return self.home / "state" / "sandbox" / "outbox"
 
-    def _python(self, *args: str, log: str | None = None) -> subprocess.Popen[bytes]:
+    def _python(self, *args: str, log: str | None = None, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         out: IO[bytes] | int = subprocess.DEVNULL
         if log:
             handle = (self.home / log).open("ab")
@@ -134,7 +134,7 @@ class Peers:
         proc = subprocess.Popen(
             [sys.executable, *args],
             cwd=PROJECT_DIR,
-            env=self.env,
+            env={**self.env, **(env or {})},
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -56,6 +56,11 @@ class Postgres:
         self._as_owner(_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "prefect")
         return self
 
+    def database(self, name: str) -> str:
+        """Another database on this server (our shared state beside Prefect's); its URL."""
+        self._as_owner(_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{name}"
+
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
             self._as_owner(_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")

@@ -13,12 +13,14 @@ import signal
 import subprocess
 import sys
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, PREFECT_HOME, temporary_settings
 
 from flows.ops.healing import HEARTBEAT_SECONDS
+from sandbox import bucket
 from sandbox.peers import PROJECT_DIR, Peers, free_port
 from sandbox.serving import http_ok, wait_ready
 from sandbox.tls import write_test_ca
@@ -55,6 +57,14 @@ def prefect_env(home: Path, api_url: str, *, ui: bool) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class Machines:
+    """The scale-out configuration across machines: our state in ``state_url`` (PostgreSQL), the
+    results in a local S3-compatible bucket, and each worker a disk of its own."""
+
+    state_url: str
+
+
 class LocalStack(Peers):
     def __init__(
         self,
@@ -68,6 +78,7 @@ class LocalStack(Peers):
         database_url: str | None = None,
         ui: bool = False,
         calls_per_second: float = 5.0,
+        machines: Machines | None = None,
     ) -> None:
         super().__init__(home, behaviours=behaviours, calls_per_second=calls_per_second, time_scale=time_scale)
         self.port = port or free_port()
@@ -83,6 +94,12 @@ class LocalStack(Peers):
         self.env["PREFECT_API_SSL_CERT_FILE"] = str(self.tls / "ca.pem")
         if database_url:  # the scale-out configuration: PostgreSQL (sandbox/postgres.py) for SQLite
             self.env["PREFECT_API_DATABASE_CONNECTION_URL"] = database_url
+        self.machines = machines
+        self.bucket_url = ""
+        if machines:  # each worker a machine of its own, sharing only the database and the bucket
+            self.env["SECONDROUND_STATE_URL"] = machines.state_url
+            self.env.update(bucket.CREDENTIALS)
+            self.bucket_url = f"http://127.0.0.1:{free_port()}"
 
     def client_settings(self) -> AbstractContextManager[object]:
         """Point this process's Prefect client at the stack."""
@@ -123,17 +140,36 @@ class LocalStack(Peers):
         # otherwise wake up in the middle of a test and email about its deliberate crashes
         self._run("--no-prompt", "deployment", "schedule", "pause", "--all")
         self._run("heal", "install", module="flows.ops.cli")  # runs whose heartbeat stops are crashed
+        if self.machines:
+            self._start_bucket()
         self.start_workers()
         return self
+
+    def _start_bucket(self) -> None:
+        """The shared results bucket, and every run of the pool pointed at it."""
+        port = int(self.bucket_url.rsplit(":", 1)[1])
+        server = self._python(*bucket.server_args(port), log="bucket.log")
+        wait_ready(server, http_ok(f"{self.bucket_url}/moto-api/data.json"), what="S3 bucket", log=self._log("bucket"))
+        address = bucket.make_bucket(self.bucket_url)
+        self._run("results", "install", address, "--endpoint-url", self.bucket_url, module="flows.ops.cli")
+
+    def machine_env(self, n: int) -> dict[str, str]:
+        """Worker ``n``'s own disk: its state folder and its local results (none shared by accident)."""
+        if not self.machines:
+            return {}
+        disk = self.home / f"machine-{n + 1}"
+        return {"SECONDROUND_STATE_DIR": str(disk / "state"), "PREFECT_LOCAL_STORAGE_PATH": str(disk / "results")}
 
     def start_workers(self) -> None:
         # six flow processes at once: on two cores twelve spent their time starting Python and
         # kept SQLite's writer busy long enough for 503s and minutes of client back-off
         for n in range(self.workers):
             log = "worker.log" if n == 0 else f"worker-{n + 1}.log"
-            worker = self._prefect(
-                "worker", "start", "--pool", "secondround", "--limit", str(self.worker_limit), log=log
-            )
+            limit = str(self.worker_limit)
+            worker = self._python(
+                "-m", "prefect", "worker", "start", "--pool", "secondround", "--limit", limit,
+                log=log, env=self.machine_env(n),
+            )  # fmt: skip
             self.worker_procs.append(worker)
 
     def kill_workers(self) -> None:

@@ -2,8 +2,10 @@
 
 The first run to claim a candidate owns her. A later run takes over only when the owner is dead
 (crashed, failed, cancelled or gone: ``DEAD``); otherwise it is a duplicate and stops before any side
-effect. The claim file is guarded by ``flock``, which the kernel releases when a holder dies, so
-a crash never leaves a stale lock. (Several hosts need a shared database instead: issue 7.)
+effect. On one machine the claim is a file guarded by ``flock``, which the kernel releases when a
+holder dies, so a crash never leaves a stale lock; several machines share a row per candidate in
+PostgreSQL (``SECONDROUND_STATE_URL``), locked ``FOR UPDATE`` in a transaction that a dead
+holder's lost connection rolls back.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from prefect.exceptions import ObjectNotFound
 from pydantic import BaseModel
 
 from config.settings import get_settings
+from tasks.clients.shared_state import shared
 
 DEAD = frozenset({StateType.CRASHED, StateType.FAILED, StateType.CANCELLED})
 """A run in one of these states does nothing more: another run may take over her claim, and
@@ -41,19 +44,48 @@ async def _alive(run_id: str) -> bool:
     return run.state is not None and run.state.type not in DEAD
 
 
-async def claim_candidate(round_id: str, candidate_id: str, *, run_id: str) -> Claim:
+async def _decide(owner: str | None, run_id: str) -> Claim:
+    if owner == run_id:
+        return Claim(owner=run_id, mine=True)
+    if owner is not None and await _alive(owner):
+        return Claim(owner=owner, mine=False)
+    return Claim(owner=run_id, mine=True, took_over_from=owner)
+
+
+async def _claim_in_file(round_id: str, candidate_id: str, *, run_id: str) -> Claim:
     path = get_settings().state_dir / "claims" / f"{round_id}.{candidate_id}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+") as handle:
         await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
         handle.seek(0)
         owner = json.loads(handle.read() or "{}").get("owner")
-        if owner == run_id:
-            return Claim(owner=run_id, mine=True)
-        if owner is not None and await _alive(owner):
-            return Claim(owner=owner, mine=False)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(json.dumps({"owner": run_id, "previous": owner}))
-        handle.flush()
-        return Claim(owner=run_id, mine=True, took_over_from=owner)
+        claim = await _decide(owner, run_id)
+        if claim.mine and owner != run_id:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(json.dumps({"owner": run_id, "previous": owner}))
+            handle.flush()
+        return claim
+
+
+async def _claim_in_database(url: str, round_id: str, candidate_id: str, *, run_id: str) -> Claim:
+    where = "where round_id = $1 and candidate_id = $2"
+    async with shared(url).connection() as db, db.transaction():
+        await db.execute(
+            "insert into claims (round_id, candidate_id, owner) values ($1, $2, '') on conflict do nothing",
+            round_id,
+            candidate_id,
+        )
+        owner = await db.fetchval(f"select owner from claims {where} for update", round_id, candidate_id) or None
+        claim = await _decide(owner, run_id)
+        if claim.mine and owner != run_id:
+            update = f"update claims set owner = $3, previous = $4 {where}"
+            await db.execute(update, round_id, candidate_id, run_id, owner)
+        return claim
+
+
+async def claim_candidate(round_id: str, candidate_id: str, *, run_id: str) -> Claim:
+    url = get_settings().state_url
+    if url:
+        return await _claim_in_database(url, round_id, candidate_id, run_id=run_id)
+    return await _claim_in_file(round_id, candidate_id, run_id=run_id)

@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 
 from config.errors import AddressRefused
 from config.settings import Settings, get_settings
+from tasks.clients.shared_state import shared
 from tasks.clients.smtp import mailer
 from tasks.effects import EFFECT_TASK, Done, EffectKey, done, fault_point
 
@@ -80,18 +81,28 @@ def compose(key: EffectKey, email: Email, settings: Settings) -> EmailMessage:
 
 
 class Journal:
-    """Message-IDs the server accepted, one empty file each, written before the task returns."""
+    """Message-IDs the server accepted, noted before the task returns: one empty file each on one
+    machine, a row of the shared database (``SECONDROUND_STATE_URL``) on several."""
 
     def __init__(self, settings: Settings) -> None:
         self.folder = settings.state_dir / "mail" / "accepted"
+        self.url = settings.state_url
 
     def _path(self, mid: str) -> Path:
         return self.folder / mid.strip("<>")
 
-    def has(self, mid: str) -> bool:
+    async def has(self, mid: str) -> bool:
+        if self.url:
+            rows = await shared(self.url).fetch("select 1 from mail_accepted where message_id = ?", mid)
+            return bool(rows)
         return self._path(mid).exists()
 
-    def note(self, mid: str) -> None:
+    async def note(self, mid: str) -> None:
+        if self.url:
+            now = datetime.now(timezone.utc).isoformat()
+            insert = "insert into mail_accepted (message_id, at) values (?, ?) on conflict do nothing"
+            await shared(self.url).execute(insert, mid, now)
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
         fd = os.open(self._path(mid), os.O_CREAT | os.O_WRONLY, 0o644)
         os.fsync(fd)
@@ -103,7 +114,7 @@ async def send_email(key: EffectKey, email: Email, *, to_candidate: bool = True)
     settings = get_settings()
     journal, mid = Journal(settings), message_id(key, settings)
     event = "emailed" if to_candidate else "staff-notified"
-    if journal.has(mid):
+    if await journal.has(mid):
         line = done(key, f"emailed {email.to}: {email.subject} (sent before a crash; not sent again)")
         return Sent(**line.model_dump(), to=email.to)
     fault_point(key, "before")
@@ -113,7 +124,7 @@ async def send_email(key: EffectKey, email: Email, *, to_candidate: bool = True)
         line = done(key, f"email to {email.to} refused: {refused}", event="email-refused", to=email.to)
         return Sent(**line.model_dump(), to=email.to, refused=str(refused))
     fault_point(key, "after")  # accepted but not yet noted: a retry sends the same Message-ID again
-    journal.note(mid)
+    await journal.note(mid)
     fault_point(key, "noted")
     line = done(key, f"emailed {email.to}: {email.subject}", event=event, to=email.to, kind=key.step)
     return Sent(**line.model_dump(), to=email.to)

@@ -28,7 +28,7 @@ from config.errors import TerminalChannelError, TransientChannelError
 from config.settings import Settings, get_settings
 from tasks.clients import twiml
 from tasks.clients.calls import FINAL
-from tasks.clients.pacing import CallPacer
+from tasks.clients.pacing import CallPacer, Pacer, SharedPacer
 from tasks.clients.twilio import backing_off, twilio_client
 from tasks.effects import EFFECT_TASK, Done, EffectKey, done, fault_point
 from tasks.optouts import opted_out
@@ -76,8 +76,15 @@ async def find_call(client: Client, settings: Settings, *, to: str, since: datet
     return min(ours, key=lambda c: c.date_created) if ours else None
 
 
+def call_pacer(settings: Settings) -> Pacer:
+    """One pacer for every run: on this machine, or across machines sharing the state database."""
+    if settings.state_url:
+        return SharedPacer(settings.state_url, name="calls", per_second=settings.twilio_calls_per_second)
+    return CallPacer(settings.state_dir / "pacing" / "calls", per_second=settings.twilio_calls_per_second)
+
+
 async def dial(client: Client, settings: Settings, **params: object) -> CallInstance:
-    pacer = CallPacer(settings.state_dir / "pacing" / "calls", per_second=settings.twilio_calls_per_second)
+    pacer = call_pacer(settings)
     return await backing_off(
         lambda: client.calls.create_async(**params),
         channel="phone",

@@ -27,7 +27,8 @@ from web.voice import router as voice_router
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    app.state.inbox = Inbox(get_settings().state_dir / "web" / "inbox.sqlite")
+    settings = get_settings()
+    app.state.inbox = Inbox(settings.state_dir / "web" / "inbox.sqlite", url=settings.state_url)
     app.state.deliverer = Deliverer(app.state.inbox)
     loop = asyncio.create_task(app.state.deliverer.run())
     try:

@@ -1,6 +1,7 @@
 """The inbound service's durable inbox: every reply is written here before it is acknowledged.
 
-One SQLite file under ``SECONDROUND_STATE_DIR`` (``web/inbox.sqlite``). A reply is stored under
+One SQLite file under ``SECONDROUND_STATE_DIR`` (``web/inbox.sqlite``), or the machines' shared
+PostgreSQL (``SECONDROUND_STATE_URL``) so that replicas of ``web/`` behind one address share it. A reply is stored under
 the key of what brought it (the link, Twilio's ``MessageSid`` or ``CallSid``, the recruiter's
 request id), so a second click, Twilio's retry of a webhook or a resent form stores nothing new.
 ``web/delivery.py`` then hands each pending reply to its run; the row records how that ended:
@@ -14,17 +15,13 @@ Opt-outs (an SMS "STOP") are kept here too, and mirrored to where the worker rea
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TypeVar
+from typing import Any
 
 from flows.models import Reply
-
-T = TypeVar("T")
+from tasks.clients.shared_state import Sql, open_sql
 
 SCHEMA = """
 create table if not exists replies (
@@ -45,6 +42,8 @@ create table if not exists notes (
     key text primary key, round_id text not null, candidate_id text not null, body text not null, at text not null
 );
 """
+_ORDERED = "alter table replies add column if not exists seq bigserial;"  # PostgreSQL has no rowid
+_COLUMNS = "key, round_id, candidate_id, reply, received_at, state, run_id, detail"
 
 
 @dataclass(frozen=True)
@@ -61,40 +60,24 @@ class Stored:
 
 
 class Inbox:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        with self._connect() as db:
-            db.executescript(SCHEMA)
-
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)  # autocommit: each write is durable
-        db.execute("pragma journal_mode=wal")
-        db.execute("pragma synchronous=full")
-        return db
-
-    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        def job() -> T:
-            with self._connect() as db:
-                return work(db)
-
-        return await asyncio.to_thread(job)
+    def __init__(self, path: Path, *, url: str = "") -> None:
+        self.sql: Sql = open_sql(url=url, path=path, schema=SCHEMA, postgres_extra=_ORDERED)
 
     async def add(self, key: str, round_id: str, candidate_id: str, reply: Reply) -> Stored:
         """Store ``reply`` under ``key`` unless something is stored there already; either way,
         what is stored under ``key`` now."""
         now = datetime.now(timezone.utc).isoformat()
-
-        def work(db: sqlite3.Connection) -> Stored:
-            inserted = db.execute(
-                "insert or ignore into replies (key, round_id, candidate_id, reply, received_at)"
-                " values (?, ?, ?, ?, ?)",
-                (key, round_id, candidate_id, reply.model_dump_json(), now),
-            ).rowcount
-            row = db.execute("select * from replies where key = ?", (key,)).fetchone()
-            return _stored(row, new=bool(inserted))
-
-        return await self._run(work)
+        inserted = await self.sql.execute(
+            "insert into replies (key, round_id, candidate_id, reply, received_at)"
+            " values (?, ?, ?, ?, ?) on conflict do nothing",
+            key,
+            round_id,
+            candidate_id,
+            reply.model_dump_json(),
+            now,
+        )
+        [row] = await self.sql.fetch(f"select {_COLUMNS} from replies where key = ?", key)
+        return _stored(row, new=bool(inserted))
 
     async def late(self, key: str, round_id: str, candidate_id: str, reply: Reply, *, why: str) -> Stored:
         """Record a reply that came after her decision: kept, never delivered."""
@@ -104,50 +87,43 @@ class Inbox:
         return stored
 
     async def pending(self) -> list[Stored]:
-        return await self._run(
-            lambda db: [_stored(r) for r in db.execute("select * from replies where state = 'pending' order by rowid")]
-        )
+        rows = await self.sql.fetch(f"select {_COLUMNS} from replies where state = 'pending' order by {{order}}")
+        return [_stored(r) for r in rows]
 
     async def settle(self, key: str, *, state: str, run_id: str | None, detail: str) -> None:
-        await self._run(
-            lambda db: db.execute(
-                "update replies set state = ?, run_id = ?, detail = ? where key = ?", (state, run_id, detail, key)
-            )
+        await self.sql.execute(
+            "update replies set state = ?, run_id = ?, detail = ? where key = ?", state, run_id, detail, key
         )
 
     async def first_decision(self, round_id: str, candidate_id: str) -> Stored | None:
         """Her first stored decision that was not late (a second one changes nothing), or None."""
-        row = await self._run(
-            lambda db: db.execute(
-                "select * from replies where round_id = ? and candidate_id = ? and state != 'late'"
-                " order by received_at, rowid limit 1",
-                (round_id, candidate_id),
-            ).fetchone()
+        rows = await self.sql.fetch(
+            f"select {_COLUMNS} from replies where round_id = ? and candidate_id = ? and state != 'late'"
+            " order by received_at, {order} limit 1",
+            round_id,
+            candidate_id,
         )
-        return _stored(row) if row else None
+        return _stored(rows[0]) if rows else None
 
     async def opt_out(self, phone: str, word: str) -> None:
         now = datetime.now(timezone.utc).isoformat()
-        insert = "insert or ignore into opt_outs (phone, at, word) values (?, ?, ?)"
-        await self._run(lambda db: db.execute(insert, (phone, now, word)))
+        insert = "insert into opt_outs (phone, at, word) values (?, ?, ?) on conflict do nothing"
+        await self.sql.execute(insert, phone, now, word)
 
     async def unmirrored_opt_outs(self) -> list[str]:
-        return await self._run(lambda db: [r[0] for r in db.execute("select phone from opt_outs where mirrored = 0")])
+        return [r[0] for r in await self.sql.fetch("select phone from opt_outs where mirrored = 0")]
 
     async def mirrored(self, phone: str) -> None:
-        await self._run(lambda db: db.execute("update opt_outs set mirrored = 1 where phone = ?", (phone,)))
+        await self.sql.execute("update opt_outs set mirrored = 1 where phone = ?", phone)
 
     async def note(self, key: str, round_id: str, candidate_id: str, body: str) -> None:
         """A text that is not an answer: kept for the recruiter."""
         now = datetime.now(timezone.utc).isoformat()
-        await self._run(
-            lambda db: db.execute(
-                "insert or ignore into notes values (?, ?, ?, ?, ?)", (key, round_id, candidate_id, body, now)
-            )
-        )
+        insert = "insert into notes values (?, ?, ?, ?, ?) on conflict do nothing"
+        await self.sql.execute(insert, key, round_id, candidate_id, body, now)
 
 
-def _stored(row: tuple[str, ...], *, new: bool = False) -> Stored:
+def _stored(row: tuple[Any, ...], *, new: bool = False) -> Stored:
     key, round_id, candidate_id, reply, received_at, state, run_id, detail = row
     return Stored(
         key=key,

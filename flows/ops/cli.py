@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -128,7 +129,19 @@ def install_healing() -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def install_results(url: str, *, endpoint_url: str | None) -> int:
+    from flows.ops.results import BucketError
+    from flows.ops.results import install_results as install  # loads Prefect's blocks and s3fs
+
+    try:
+        _out(asyncio.run(install(url, endpoint_url=endpoint_url)))
+    except BucketError as error:
+        sys.stderr.write(f"{error}\n")
+        return 1
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="secondround", description=__doc__.splitlines()[0] if __doc__ else None)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("validate", help="check a hiring-round file").add_argument("file")
@@ -147,17 +160,33 @@ def main(argv: list[str] | None = None) -> int:
     calendar_commands.add_parser("check", help="read a day of busy time from each; say which work").add_argument("file")
     heal = commands.add_parser("heal", help="runs that heal themselves").add_subparsers(dest="action", required=True)
     heal.add_parser("install", help="install the automation that crashes runs whose heartbeat stopped")
-    args = parser.parse_args(argv)
+    results = commands.add_parser("results", help="where every machine keeps Prefect's results").add_subparsers(
+        dest="action", required=True
+    )
+    bucket = results.add_parser("install", help="keep every run's results in one S3-compatible bucket")
+    bucket.add_argument("url", help="s3://BUCKET/PREFIX")
+    bucket.add_argument("--endpoint-url", help="an S3-compatible service other than AWS (MinIO, Ceph, ...)")
+    return parser
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "validate" or args.action == "validate":
+        return validate(args.file)
+    if args.command == "results":
+        return install_results(args.url, endpoint_url=args.endpoint_url)
+    commands: dict[str, Callable[[], int]] = {
+        "dry-run": lambda: dry_run(args.file, out=args.out, read_calendars=args.calendars),
+        "check": lambda: check_calendars(args.file),
+        "install": install_healing,
+        "deploy": lambda: deploy(args.file),
+    }
+    return commands[args.action]()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     try:
-        if args.command == "validate" or args.action == "validate":
-            return validate(args.file)
-        if args.action == "dry-run":
-            return dry_run(args.file, out=args.out, read_calendars=args.calendars)
-        if args.action == "check":
-            return check_calendars(args.file)
-        if args.action == "install":
-            return install_healing()
-        return deploy(args.file)
+        return _dispatch(args)
     except RoundFileError as exc:
         sys.stderr.write(f"{exc}\n")
         return 1

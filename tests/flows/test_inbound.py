@@ -7,7 +7,6 @@ do: on her page from the email's link, by text, by calling back, or through the 
 from __future__ import annotations
 
 import asyncio
-import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,12 +29,10 @@ pytestmark = pytest.mark.stack
 ROUND = "inbound"
 CALLS = {"lin": ["no-answer"], "sam": ["no-answer"], "tom": ["no-answer", "no-answer"], "uma": ["no-answer"]}
 CALLS |= {"vic": ["no-answer"], "wes": ["no-answer"], "xia": ["no-answer"]}
-LINK = re.compile(r"(http://\S+/r/\S+)")
 
 
 def links(harness: Harness, cid: str) -> list[str]:
-    emails = [e for e in harness.effects(ROUND, cid) if e.channel == "email" and e.attempt == 1]
-    return LINK.findall(emails[0].body["body"])
+    return harness.links(ROUND, cid)
 
 
 @dataclass
