@@ -18,12 +18,12 @@ from prefect import flow, get_client, get_run_logger, task
 from prefect.cache_policies import CacheKeyFnPolicy
 from prefect.context import TaskRunContext
 from prefect.deployments import arun_deployment
-from prefect.flow_runs import aresume_flow_run
 from pydantic import BaseModel, Field, field_validator
 
 from flows.deployments import DEADLINE, candidate_tag, round_tag
-from flows.models import Decision, ReplyChannel, Wait
+from flows.models import Decision, Reply, ReplyChannel, Wait
 from tasks.effects import Done, EffectKey, done
+from tasks.run_inputs import resume_waiting
 
 
 class DeadlineRequest(BaseModel):
@@ -47,22 +47,26 @@ class DeadlineRequest(BaseModel):
         return wait
 
 
-@flow(name="reply-deadline", retries=3, retry_delay_seconds=5)  # a busy SQLite server answers 503
-async def reply_deadline(request: DeadlineRequest) -> str:
-    logger = get_run_logger()
+async def fire(request: DeadlineRequest) -> str:
+    """What the timer does when due: resume her run with "no reply" if it still waits on the same
+    wait; "resumed" or why not. Also done by the stuck-candidates check for a timer that died."""
     async with get_client() as client:
         run = await client.read_flow_run(UUID(request.flow_run_id))
     state = run.state
     if state is None or not state.is_paused() or state.state_details.pause_key != request.pause_key:
-        logger.info("Nothing to do: %s is %s", request.candidate_id, state.name if state else "unknown")
-        return "no-op"
-    await aresume_flow_run(
-        UUID(request.flow_run_id),
-        run_input={"decision": Decision.no_reply.value, "channel": ReplyChannel.deadline.value},
+        return f"nothing to do: {request.candidate_id} is {state.name if state else 'unknown'}"
+    restored = await resume_waiting(
+        UUID(request.flow_run_id), Reply(decision=Decision.no_reply, channel=ReplyChannel.deadline)
     )
-    ended = request.wait.opened
-    logger.info("%s: %s (%s): resumed her run", request.candidate_id, ended, request.pause_key)
-    return "resumed"
+    mended = " (its input schema restored: its process died while suspending)" if restored else ""
+    return f"resumed: {request.wait.opened} ({request.pause_key}){mended}"
+
+
+@flow(name="reply-deadline", retries=3, retry_delay_seconds=5)  # a busy SQLite server answers 503
+async def reply_deadline(request: DeadlineRequest) -> str:
+    outcome = await fire(request)
+    get_run_logger().info("%s: %s", request.candidate_id, outcome)
+    return "resumed" if outcome.startswith("resumed") else "no-op"
 
 
 def _per_run(context: TaskRunContext, parameters: dict[str, Any]) -> str:

@@ -4,9 +4,10 @@ Scheduled in ``prefect.yaml`` (and started by the proactive automation there whe
 was held but neither confirmed nor released in time). It reads the open candidate-callback runs,
 their pending reply timers and their slots, and applies the rules of ``flows/ops/stuck.py``. For each
 stuck candidate it emits ``secondround.candidate.stuck`` (every time: she is still stuck) and
-emails the recruiter once per candidate and reason (the effect key); a crashed run is taken over
-instead while her budget lasts (``flows/takeover.py``). Publishes the table
-artifact ``stuck-candidates``.
+emails the recruiter once per candidate and reason (the effect key). Two kinds heal instead: a
+crashed run is taken over while her budget lasts (``flows/takeover.py``), and a timer that was
+due and did not fire (its run died in a retry, crashed, or could not resume her) is fired by the
+check itself (``flows.deadline.fire``). Publishes the table artifact ``stuck-candidates``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from prefect.events import emit_event
 from prefect.input.actions import aread_flow_run_input
 from pydantic import BaseModel, Field
 
+from flows.deadline import DeadlineRequest, fire
 from flows.deployments import candidate_tag, round_tag
 from flows.messages.render import recruiter_email
 from flows.models import CallbackRequest, Slot
@@ -51,7 +53,8 @@ class StuckRequest(BaseModel):
     email_recruiter: bool = Field(default=True, description="Email each round's recruiter (once per candidate)")
     take_over: bool = Field(
         default=True,
-        description="Start a fresh run where a crashed one stopped (at most 3 per candidate), not an email",
+        description="Start a fresh run where a crashed one stopped (at most 3 per candidate) and fire a timer"
+        " that died, instead of an email",
     )
 
 
@@ -92,9 +95,9 @@ async def gather_facts(round_ids: list[str]) -> list[tuple[RunFacts, CallbackReq
     tags_per_round = [[round_tag(r)] for r in round_ids] or [["secondround"]]
     facts = []
     for tags in tags_per_round:
-        timers = {
-            (r.parameters["request"]["flow_run_id"], r.parameters["request"]["pause_key"]): r.expected_start_time
-            for r in await _runs("reply-deadline", [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING], tags)
+        timers = {  # every timer, live or dead, by the run and wait it is for (the newest wins)
+            (r.parameters["request"]["flow_run_id"], r.parameters["request"]["pause_key"]): r
+            for r in await _runs("reply-deadline", list(StateType), tags)
         }
         for run in await _runs("candidate-callback", OPEN + BROKEN, tags):
             request = CallbackRequest.model_validate(run.parameters["request"])
@@ -102,6 +105,7 @@ async def gather_facts(round_ids: list[str]) -> list[tuple[RunFacts, CallbackReq
             if state is None or (state.type in BROKEN and await _superseded(run, request)):
                 continue
             pause_key = state.state_details.pause_key or ""
+            timer = timers.get((str(run.id), pause_key))
             facts.append(
                 (
                     RunFacts(
@@ -111,7 +115,9 @@ async def gather_facts(round_ids: list[str]) -> list[tuple[RunFacts, CallbackReq
                         state_type=state.type.value,
                         state_name=state.name or state.type.value,
                         since=state.timestamp,
-                        deadline=timers.get((str(run.id), pause_key)),
+                        pause_key=pause_key,
+                        deadline=timer.expected_start_time if timer else None,
+                        timer_state=(timer.state_name or "") if timer else "",
                         interview=await _interview(run, request),
                     ),
                     request,
@@ -139,8 +145,22 @@ async def _tell(stuck: Stuck, request: CallbackRequest, *, email: bool) -> None:
         await send_email(key, message, to_candidate=False)
 
 
-def _heals(stuck: Stuck, request: StuckRequest) -> bool:
-    return request.take_over and stuck.reason is Reason.crashed
+async def _heal(stuck: Stuck, callback: CallbackRequest, *, request: StuckRequest) -> str | None:
+    """Mend what needs no person: take a crashed run over, fire a dead timer; what was done."""
+    facts = stuck.facts
+    if not request.take_over:
+        return None
+    if stuck.reason is Reason.crashed:
+        return await take_over(callback, crashed_run_id=facts.flow_run_id)
+    if stuck.reason is Reason.dead_timer:
+        timer = DeadlineRequest(
+            flow_run_id=facts.flow_run_id,
+            pause_key=facts.pause_key,
+            round_id=facts.round_id,
+            candidate_id=facts.candidate_id,
+        )
+        return f"fired by this check: {await fire(timer)}"
+    return None
 
 
 @flow(name="stuck-candidates", persist_result=True)
@@ -152,7 +172,7 @@ async def stuck_candidates(request: StuckRequest) -> list[Stuck]:
     for facts, callback in await gather_facts(request.round_ids):
         stuck = diagnose(facts, now=now, limits=request.limits)
         if stuck is not None:
-            taken = await take_over(callback, crashed_run_id=facts.flow_run_id) if _heals(stuck, request) else None
+            taken = await _heal(stuck, callback, request=request)
             found.append(stuck.model_copy(update={"detail": f"{stuck.detail}; {taken}"}) if taken else stuck)
             if taken is None:  # nothing took over: a person is needed
                 await _tell(stuck, callback, email=request.email_recruiter)

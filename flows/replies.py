@@ -23,13 +23,12 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 from prefect.client.schemas.objects import FlowRun
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.exceptions import NotPausedError, PrefectHTTPStatusError
-from prefect.flow_runs import aresume_flow_run
 
 from config.errors import NoWaitingRunError
 from flows.deployments import candidate_tag, phone_tag
 from flows.models import CallbackRequest, Decision, Reply, Slot, Wait
 from tasks.claims import DEAD
-from tasks.run_inputs import inputs_with_prefix
+from tasks.run_inputs import inputs_with_prefix, resume_waiting
 
 INBOX = "inbox-"
 SLOT = "slot"
@@ -137,7 +136,7 @@ async def deliver_reply(
                 return str(run.id)  # it decided meanwhile: from this reply (inbox) or another
             if waits_for_reply(run):
                 try:
-                    await aresume_flow_run(run.id, run_input=reply.model_dump(mode="json"))
+                    await resume_waiting(run.id, reply)
                     return str(run.id)
                 except (NotPausedError, RuntimeError, PrefectHTTPStatusError):
                     pass  # resumed by someone else first (the deadline): the inbox keeps the answer

@@ -6,17 +6,24 @@ takes over from a dead one (``rerun-candidate``, a crash's takeover) is a new ru
 input from itself first and then from every earlier candidate-callback run of hers, newest first,
 so a key pressed or a reply given to the run that was killed counts. Her earlier runs are looked
 up once per process (they do not change: they are older), and a first run has none.
+
+``resume_waiting`` resumes a suspended run with an input, mending first what a run killed while
+suspending leaves behind: Prefect records the Suspended state before the input's schema, and
+without the schema every resume with an input is refused ("Run input schema not found").
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from prefect import get_client
 from prefect.client.schemas.filters import FlowFilter, FlowFilterName, FlowRunFilter, FlowRunFilterTags
 from prefect.client.schemas.sorting import FlowRunSort
+from prefect.flow_runs import aresume_flow_run
 from prefect.input.actions import aread_flow_run_input
+from prefect.input.run_input import Keyset, run_input_subclass_from_type
+from pydantic import BaseModel
 
 CANDIDATE_TAG = "candidate:"  # flows.deployments.candidate_tag
 CALLBACK_FLOW = "candidate-callback"
@@ -69,3 +76,17 @@ async def inputs_with_prefix(prefix: str, *, run_id: UUID) -> list[tuple[str, st
             for item in await client.filter_flow_run_input(run, key_prefix=prefix, limit=50, exclude_keys=set()):
                 found.setdefault(item.key, (str(item.created), item.value))
     return sorted(found.values())
+
+
+async def resume_waiting(run_id: UUID, run_input: BaseModel) -> bool:
+    """Resume the run suspended for an input of ``run_input``'s type; True when its input schema
+    had to be restored first (its process died between suspending and saving it)."""
+    async with get_client() as client:
+        run = await client.read_flow_run(run_id)
+    keyset = run.state.state_details.run_input_keyset if run.state else None
+    restored = False
+    if keyset is not None and await aread_flow_run_input(keyset["schema"], flow_run_id=run_id) is None:
+        await run_input_subclass_from_type(type(run_input)).asave(cast(Keyset, keyset), flow_run_id=run_id)
+        restored = True
+    await aresume_flow_run(run_id, run_input=run_input.model_dump(mode="json"))
+    return restored

@@ -32,7 +32,13 @@ def facts(state: str, *, ago: timedelta = timedelta(minutes=5), **extra: Any) ->
     [
         (facts("CRASHED", ago=timedelta(hours=2)), Reason.crashed, "Crashed 2 h 0 min ago"),
         (facts("FAILED"), Reason.failed, "Failed 5 min ago"),
-        (facts("PAUSED", deadline=NOW - timedelta(hours=3)), Reason.overdue_wait, "deadline passed 3 h 0 min ago"),
+        (
+            facts("PAUSED", deadline=NOW - timedelta(minutes=20), timer_state="AwaitingRetry"),  # died in a retry
+            Reason.dead_timer,
+            "its timer was due 20 min ago and is AwaitingRetry",
+        ),
+        (facts("PAUSED", deadline=NOW - timedelta(hours=3), timer_state="Crashed"), Reason.dead_timer, "Crashed"),
+        (facts("PAUSED", deadline=NOW - timedelta(hours=3), timer_state="Running"), Reason.overdue_wait, "3 h 0 min"),
         (facts("PAUSED", ago=timedelta(days=2)), Reason.overdue_wait, "no reply timer pending"),
         (facts("RUNNING", ago=timedelta(minutes=45)), Reason.running_too_long, "running for 45 min"),
         (facts("PENDING", ago=timedelta(hours=1)), Reason.running_too_long, "pending for 1 h 0 min"),
@@ -54,7 +60,8 @@ def test_each_reason(run: RunFacts, reason: Reason, detail: str) -> None:
 @pytest.mark.parametrize(
     "run",
     [
-        facts("PAUSED", deadline=NOW - timedelta(minutes=30)),  # late, but within the grace
+        facts("PAUSED", deadline=NOW - timedelta(minutes=3), timer_state="Late"),  # late, but within its grace
+        facts("PAUSED", deadline=NOW - timedelta(minutes=30), timer_state="Running"),  # firing now
         facts("PAUSED", deadline=NOW + timedelta(hours=20)),
         facts("RUNNING", ago=timedelta(minutes=10)),
         facts("SCHEDULED", ago=timedelta(days=3), interview=None),  # waiting for her call window, no slot yet

@@ -1,7 +1,9 @@
 """When a candidate is stuck: pure rules, no I/O (``flows/monitor.py`` gathers the facts).
 
 A candidate is stuck when her latest callback run:
-- waits past its deadline plus a grace (the timer run is late, gone or failed);
+- waits on a timer that was due minutes ago and is not firing (its run died in a retry, crashed,
+  failed, or could not resume her): the check fires it itself;
+- waits with no timer at all, or past its deadline plus a grace;
 - has been running (or pending, or cancelling) longer than a run ever should;
 - crashed or failed and no newer run took over;
 - is still undecided too close to her interview (the coordinator must act by hand).
@@ -17,6 +19,7 @@ from pydantic import BaseModel, Field
 
 
 class Reason(StrEnum):
+    dead_timer = "waiting on a timer that did not fire"
     overdue_wait = "waiting past its deadline"
     running_too_long = "running too long"
     crashed = "crashed"
@@ -33,12 +36,17 @@ class RunFacts(BaseModel):
     state_type: str = Field(description="Prefect state type: RUNNING, PAUSED, CRASHED, ...")
     state_name: str
     since: datetime = Field(description="When the run entered its state")
-    deadline: datetime | None = Field(default=None, description="When her pending timer run is due, if any")
+    pause_key: str = Field(default="", description="The wait it is suspended in (a pause key), if any")
+    deadline: datetime | None = Field(default=None, description="When her timer run for that wait is due, if any")
+    timer_state: str = Field(default="", description="Her timer run's state name (Scheduled, AwaitingRetry, ...)")
     interview: datetime | None = Field(default=None, description="Start of her held or planned slot")
 
 
 class Limits(BaseModel):
     grace: timedelta = Field(default=timedelta(hours=1), description="How late a reply deadline may fire")
+    timer_grace: timedelta = Field(
+        default=timedelta(minutes=5), description="After this past its due time a timer that is not running is dead"
+    )
     running: timedelta = Field(default=timedelta(minutes=30), description="Longest a run may run between waits")
     decide_before: timedelta = Field(
         default=timedelta(hours=48), description="Flag a candidate still undecided this long before her interview"
@@ -56,10 +64,18 @@ def _ago(delta: timedelta) -> str:
     return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
 
 
+def _dead_timer(facts: RunFacts, *, now: datetime, limits: Limits) -> bool:
+    due = facts.deadline
+    return due is not None and now > due + limits.timer_grace and facts.timer_state not in {"Running", "Pending"}
+
+
 def _problem(facts: RunFacts, *, now: datetime, limits: Limits) -> tuple[Reason, str] | None:
     kind, since = facts.state_type, now - facts.since
     if kind in {"CRASHED", "FAILED"}:
         return (Reason.crashed if kind == "CRASHED" else Reason.failed), f"{facts.state_name} {_ago(since)} ago"
+    if kind == "PAUSED" and _dead_timer(facts, now=now, limits=limits):
+        assert facts.deadline is not None
+        return Reason.dead_timer, f"its timer was due {_ago(now - facts.deadline)} ago and is {facts.timer_state}"
     if kind == "PAUSED" and facts.deadline is None:
         return Reason.overdue_wait, f"waiting for {_ago(since)} with no reply timer pending"
     if kind == "PAUSED" and facts.deadline is not None and now > facts.deadline + limits.grace:
