@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install prism browser postgres demo test lint lock clean bench-pacing bench-mail bench-planner bench-replies bench-round
+.PHONY: install prism browser postgres demo test lint lock clean bench-pacing bench-mail bench-planner bench-replies bench-round bench-chaos
 
 install: $(STAMP)
 
@@ -91,3 +91,8 @@ CANDIDATES ?= 50
 bench-round: install postgres
 	PYTHONPATH=. $(BIN)/python -m bench.round --candidates $(CANDIDATES) --database sqlite
 	PYTHONPATH=. $(BIN)/python -m bench.round --candidates $(CANDIDATES) --database postgres --workers 2 --limit 3
+
+# Workers and their flow processes killed at random moments while a round runs, on PostgreSQL
+# across two machines and on the embedded default (docs/benchmarks.md).
+bench-chaos: install postgres
+	PYTHONPATH=. $(BIN)/python -m bench.chaos

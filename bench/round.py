@@ -36,11 +36,12 @@ from prefect.deployments import arun_deployment
 from bench import bare
 from bench.prefect_db import FINAL, Database
 from config.loading import load_round
+from sandbox import bucket
 from sandbox.candidates import ScriptedRepliers
 from sandbox.ledger import Ledger
 from sandbox.postgres import Postgres
 from sandbox.rounds import awake_zone, call_times, interview_day, round_data, write_round
-from sandbox.stack import LocalStack
+from sandbox.stack import LocalStack, Machines
 
 ROUND = "bench-round"
 DAYS = 22
@@ -173,6 +174,11 @@ def stack_for(home: Path, args: argparse.Namespace, exits: ExitStack) -> Any:
     behaviours = home / "behaviours.yaml"
     behaviours.write_text("{}\n")
     postgres = exits.enter_context(Postgres(home / "postgres")) if database == "postgres" else None
+    machines = None
+    if args.machines:  # each worker a machine: our state in PostgreSQL, results in the bucket, no shared disk
+        assert postgres is not None, "--machines needs --database postgres"
+        os.environ.update(bucket.CREDENTIALS)  # this process reads the runs' results too
+        machines = Machines(state_url=postgres.database(f"secondround_{home.name}"))
     stack = LocalStack(
         home / "stack",
         time_scale=86400 / window,
@@ -180,6 +186,7 @@ def stack_for(home: Path, args: argparse.Namespace, exits: ExitStack) -> Any:
         database_url=postgres.url if postgres else None,
         workers=workers,
         worker_limit=limit,
+        machines=machines,
     )
     exits.enter_context(stack)
     exits.enter_context(stack.client_settings())
@@ -195,12 +202,14 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=6, help="flow processes per worker")
     parser.add_argument("--reply-window", type=float, default=60.0, help="seconds that stand for 24 h")
     parser.add_argument("--timeout", type=float, default=4 * 3600)
+    parser.add_argument("--machines", action="store_true", help="workers share no disk: state URL and bucket")
     parser.add_argument("--bare-only", metavar="PROCESSES,SUBFLOWS,TASKS", help="measure bare Prefect alone")
     args = parser.parse_args()
     out = sys.stdout
     out.write(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}\n")
     size = f"bare only: {args.bare_only}" if args.bare_only else f"{args.candidates} candidates"
-    out.write(f"config: {args.database}, {args.workers} worker(s) x {args.limit}, {size}\n")
+    across = ", separate machines (state in PostgreSQL, results in a bucket)" if args.machines else ""
+    out.write(f"config: {args.database}, {args.workers} worker(s) x {args.limit}{across}, {size}\n")
     if args.bare_only:
         processes, subflows, tasks = (int(n) for n in args.bare_only.split(","))
         with tempfile.TemporaryDirectory() as home, ExitStack() as exits:

@@ -40,6 +40,7 @@ from flows.models import (
 )
 from flows.replies import share_slot
 from flows.settle import alert_recruiter, settle
+from flows.takeover import note_takeover
 from flows.timeline import Timeline
 from flows.timing import plan_call, plan_text
 from flows.waits import record_reply, wait, wait_for_reply
@@ -66,6 +67,8 @@ async def candidate_callback(request: CallbackRequest) -> CallbackResult:
         )
     await _tag(run_id, round_.id, candidate.id, phone=candidate.phone)
     timeline = Timeline(round_, candidate)
+    if claim.took_over_from:
+        timeline.add(await note_takeover(request.key(f"took-over-{run_id}"), dead_run=claim.took_over_from))
 
     booking = await arrange_logistics(request)
     timeline.add(*booking.lines)

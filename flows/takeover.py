@@ -7,12 +7,13 @@ failed on something a retry cannot mend. Event: ``secondround.candidate.taken-ov
 
 from __future__ import annotations
 
+from prefect import task
 from prefect.events import emit_event
 
 from flows.deployments import start_callback
 from flows.models import CallbackRequest
 from flows.replies import candidate_runs
-from tasks.effects import candidate_resource
+from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, candidate_resource, done
 
 BUDGET = 3
 TAG = "takeover"
@@ -32,3 +33,9 @@ async def take_over(request: CallbackRequest, *, crashed_run_id: str) -> str | N
         payload={"replaces": crashed_run_id, "run": str(run.id), "takeover": taken + 1, "budget": BUDGET},
     )
     return f"taken over by run {run.name} ({taken + 1} of {BUDGET})"
+
+
+@task(name="note-takeover", cache_policy=BY_BUSINESS_KEY)
+async def note_takeover(key: EffectKey, *, dead_run: str) -> Done:
+    """Her timeline's line for a run that took over from a dead one (once: replays keep it)."""
+    return done(key, f"took over from run {dead_run}, which died undecided: nothing it did is done again")

@@ -19,7 +19,7 @@ from types import TracebackType
 
 from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, PREFECT_HOME, temporary_settings
 
-from flows.ops.healing import HEARTBEAT_SECONDS
+from flows.ops.healing import HEARTBEAT_SECONDS, TAKEOVER
 from sandbox import bucket
 from sandbox.peers import PROJECT_DIR, Peers, free_port
 from sandbox.serving import http_ok, wait_ready
@@ -79,6 +79,7 @@ class LocalStack(Peers):
         ui: bool = False,
         calls_per_second: float = 5.0,
         machines: Machines | None = None,
+        takeover: bool = False,
     ) -> None:
         super().__init__(home, behaviours=behaviours, calls_per_second=calls_per_second, time_scale=time_scale)
         self.port = port or free_port()
@@ -87,7 +88,7 @@ class LocalStack(Peers):
         self.worker_limit = worker_limit
         self.workers = workers
         self.env.update(prefect_env(self.home, self.api_url, ui=ui))
-        self.worker_procs: list[subprocess.Popen[bytes]] = []
+        self.worker_procs: dict[int, subprocess.Popen[bytes]] = {}
         # the API is plain HTTP on loopback, yet Prefect builds a TLS context for every client it
         # makes (a dozen per flow run): from certifi's 150 certificates that cost 0.1-0.2 s of
         # CPU each, from the sandbox's one certificate nothing
@@ -95,6 +96,7 @@ class LocalStack(Peers):
         if database_url:  # the scale-out configuration: PostgreSQL (sandbox/postgres.py) for SQLite
             self.env["PREFECT_API_DATABASE_CONNECTION_URL"] = database_url
         self.machines = machines
+        self.takeover = takeover
         self.bucket_url = ""
         if machines:  # each worker a machine of its own, sharing only the database and the bucket
             self.env["SECONDROUND_STATE_URL"] = machines.state_url
@@ -139,6 +141,8 @@ class LocalStack(Peers):
         # here runs start when a test or the demo says so: the quarter-hourly monitor would
         # otherwise wake up in the middle of a test and email about its deliberate crashes
         self._run("--no-prompt", "deployment", "schedule", "pause", "--all")
+        if not self.takeover:  # and a test's deliberate crash is the test's to mend (test_crash, test_rerun)
+            self._run("automation", "pause", TAKEOVER)
         self._run("heal", "install", module="flows.ops.cli")  # runs whose heartbeat stops are crashed
         if self.machines:
             self._start_bucket()
@@ -154,31 +158,51 @@ class LocalStack(Peers):
         self._run("results", "install", address, "--endpoint-url", self.bucket_url, module="flows.ops.cli")
 
     def machine_env(self, n: int) -> dict[str, str]:
-        """Worker ``n``'s own disk: its state folder and its local results (none shared by accident)."""
+        """Worker ``n``'s marks: its machine number (every flow process it starts inherits it) and,
+        across machines, its own disk: state folder and local results (none shared by accident)."""
+        mark = {"SECONDROUND_MACHINE": str(n + 1)}
         if not self.machines:
-            return {}
+            return mark
         disk = self.home / f"machine-{n + 1}"
-        return {"SECONDROUND_STATE_DIR": str(disk / "state"), "PREFECT_LOCAL_STORAGE_PATH": str(disk / "results")}
+        return mark | {
+            "SECONDROUND_STATE_DIR": str(disk / "state"),
+            "PREFECT_LOCAL_STORAGE_PATH": str(disk / "results"),
+        }
 
     def start_workers(self) -> None:
+        for n in range(self.workers):
+            self.start_worker(n)
+
+    def start_worker(self, n: int) -> None:
         # six flow processes at once: on two cores twelve spent their time starting Python and
         # kept SQLite's writer busy long enough for 503s and minutes of client back-off
-        for n in range(self.workers):
-            log = "worker.log" if n == 0 else f"worker-{n + 1}.log"
-            limit = str(self.worker_limit)
-            worker = self._python(
-                "-m", "prefect", "worker", "start", "--pool", "secondround", "--limit", limit,
-                log=log, env=self.machine_env(n),
-            )  # fmt: skip
-            self.worker_procs.append(worker)
+        log = "worker.log" if n == 0 else f"worker-{n + 1}.log"
+        limit = str(self.worker_limit)
+        self.worker_procs[n] = self._python(
+            "-m", "prefect", "worker", "start", "--pool", "secondround", "--limit", limit,
+            log=log, env=self.machine_env(n),
+        )  # fmt: skip
+
+    def start_web_replica(self) -> str:
+        """Another replica of ``web/`` (sharing the inbox through ``SECONDROUND_STATE_URL``); its URL."""
+        port = free_port()
+        web = self._python(
+            "-m", "uvicorn", "web.app:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+            log=f"web-{port}.log",
+        )  # fmt: skip
+        wait_ready(web, http_ok(f"http://127.0.0.1:{port}/health"), what="web replica", log=self._log(f"web-{port}"))
+        return f"http://127.0.0.1:{port}"
 
     def kill_workers(self) -> None:
         """SIGKILL every worker, as a lost machine would: its flow runs (their own process
         groups) live on until killed too, and nobody tells the server."""
-        for worker in self.worker_procs:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait()
-        self.worker_procs.clear()
+        for n in list(self.worker_procs):
+            self.kill_worker(n)
+
+    def kill_worker(self, n: int) -> None:
+        worker = self.worker_procs.pop(n)
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
 
     def __enter__(self) -> LocalStack:
         try:

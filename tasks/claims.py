@@ -44,9 +44,9 @@ async def _alive(run_id: str) -> bool:
     return run.state is not None and run.state.type not in DEAD
 
 
-async def _decide(owner: str | None, run_id: str) -> Claim:
-    if owner == run_id:
-        return Claim(owner=run_id, mine=True)
+async def _decide(owner: str | None, run_id: str, *, previous: str | None) -> Claim:
+    if owner == run_id:  # a replay of the owner: still says whom it took over from
+        return Claim(owner=run_id, mine=True, took_over_from=previous)
     if owner is not None and await _alive(owner):
         return Claim(owner=owner, mine=False)
     return Claim(owner=run_id, mine=True, took_over_from=owner)
@@ -58,8 +58,9 @@ async def _claim_in_file(round_id: str, candidate_id: str, *, run_id: str) -> Cl
     with path.open("a+") as handle:
         await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
         handle.seek(0)
-        owner = json.loads(handle.read() or "{}").get("owner")
-        claim = await _decide(owner, run_id)
+        stored = json.loads(handle.read() or "{}")
+        owner = stored.get("owner")
+        claim = await _decide(owner, run_id, previous=stored.get("previous"))
         if claim.mine and owner != run_id:
             handle.seek(0)
             handle.truncate()
@@ -76,8 +77,9 @@ async def _claim_in_database(url: str, round_id: str, candidate_id: str, *, run_
             round_id,
             candidate_id,
         )
-        owner = await db.fetchval(f"select owner from claims {where} for update", round_id, candidate_id) or None
-        claim = await _decide(owner, run_id)
+        row = await db.fetchrow(f"select owner, previous from claims {where} for update", round_id, candidate_id)
+        owner = row["owner"] or None
+        claim = await _decide(owner, run_id, previous=row["previous"])
         if claim.mine and owner != run_id:
             update = f"update claims set owner = $3, previous = $4 {where}"
             await db.execute(update, round_id, candidate_id, run_id, owner)
