@@ -3,7 +3,8 @@ evicted, ``kill -9``) is marked Crashed within two minutes instead of staying "R
 
 Every flow run sends Prefect a heartbeat every ``PREFECT_FLOWS_HEARTBEAT_FREQUENCY`` seconds
 (30 in the stack and in the README's recipe). The automation installed here expects, after each
-heartbeat of a run, another one or a state that is not Running within ``SILENCE``; when neither
+heartbeat of a run (and after it starts Running: a process killed at once may never deliver
+one), another one or a state that is not Running within ``SILENCE``; when neither
 comes, it sets the run Crashed (the pattern Prefect documents for zombie runs). A suspended run
 holds no process and sends no heartbeat by design: its Suspended (or Paused) state is one of the
 expected events, so it is never taken for dead; nor is a run waiting for a worker slot, which has
@@ -38,13 +39,13 @@ NEVER_STARTED = "secondround: crash runs whose process never started"
 
 
 def _crash_unless(
-    name: str, *, after: str, expect: set[str], within: timedelta, message: str, description: str
+    name: str, *, after: set[str], expect: set[str], within: timedelta, message: str, description: str
 ) -> Automation:
     return Automation(
         name=name,
         description=description,
         trigger=EventTrigger(
-            after={after},
+            after=after,
             expect=expect,
             match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"]}),
             for_each={"prefect.resource.id"},
@@ -59,7 +60,8 @@ def _crash_unless(
 def zombie_automation(*, silence: timedelta = SILENCE) -> Automation:
     return _crash_unless(
         NAME,
-        after="prefect.flow-run.heartbeat",
+        # from Running too: a process killed the moment it started may never deliver a heartbeat
+        after={"prefect.flow-run.heartbeat", "prefect.flow-run.Running"},
         expect={"prefect.flow-run.heartbeat"} | {f"prefect.flow-run.{state}" for state in NOT_RUNNING},
         within=silence,
         message=f"No heartbeat for {silence.total_seconds():.0f} s: its process or worker died",
@@ -71,7 +73,7 @@ def never_started_automation(*, patience: timedelta = START_PATIENCE) -> Automat
     started = {"Running", *NOT_RUNNING} - {"Pending"}
     return _crash_unless(
         NEVER_STARTED,
-        after="prefect.flow-run.Pending",
+        after={"prefect.flow-run.Pending"},
         expect={f"prefect.flow-run.{state}" for state in started},
         within=patience,
         message=f"Pending for {patience.total_seconds():.0f} s: its process died before it ran",
