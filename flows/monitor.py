@@ -13,6 +13,7 @@ check itself (``flows.deadline.fire``). Publishes the table artifact ``stuck-can
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from uuid import UUID
 
 from prefect import flow, get_client, get_run_logger
 from prefect.artifacts import acreate_table_artifact
@@ -28,6 +29,7 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.events import emit_event
 from prefect.input.actions import aread_flow_run_input
+from prefect.states import Crashed
 from pydantic import BaseModel, Field
 
 from flows.deadline import DeadlineRequest, fire
@@ -150,7 +152,10 @@ async def _heal(stuck: Stuck, callback: CallbackRequest, *, request: StuckReques
     facts = stuck.facts
     if not request.take_over:
         return None
-    if stuck.reason is Reason.crashed:
+    if stuck.reason is Reason.never_started:  # nothing runs it: crash it, then as any crashed run
+        async with get_client() as client:
+            await client.set_flow_run_state(UUID(facts.flow_run_id), Crashed(message=stuck.detail), force=True)
+    if stuck.reason in {Reason.crashed, Reason.never_started}:
         return await take_over(callback, crashed_run_id=facts.flow_run_id)
     if stuck.reason is Reason.dead_timer:
         timer = DeadlineRequest(

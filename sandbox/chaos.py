@@ -36,6 +36,7 @@ from sandbox.postgres import Postgres
 from sandbox.rounds import candidate, round_data, write_round
 from sandbox.stack import LocalStack, Machines
 
+MONITOR = "stuck-candidates/stuck-candidates"
 # (calls, reply by link after attempt 1, what she decides): the mix cycles through these
 MIX: list[tuple[list[str], str | None, Outcome]] = [
     (["answer-confirm"], None, Outcome.confirmed),
@@ -189,6 +190,17 @@ class Report:
     seconds: float
 
 
+async def checks_every(seconds: float, round_id: str) -> None:
+    """The stuck-candidates schedule (every 15 minutes, deployed paused in the stack), compressed
+    with the round's time: a loss the automations cannot see (a resumed run killed before it ran,
+    within its first submission's window) is found by it."""
+    limits = {"timer_grace": "PT0S", "pending": "PT2M"}
+    request = {"round_ids": [round_id], "take_over": True, "email_recruiter": True, "limits": limits}
+    while True:
+        await asyncio.sleep(seconds)
+        await arun_deployment(MONITOR, parameters={"request": request}, timeout=0, as_subflow=False)
+
+
 async def _settled(round_id: str, cids: list[str], *, patience: float) -> dict[str, FlowRun]:
     """Each candidate's newest run, once every one has completed (crashed ones are taken over)."""
     give_up = asyncio.get_running_loop().time() + patience
@@ -214,10 +226,14 @@ async def play(
     assert run.state is not None and run.state.is_completed(), run.state
     # the first loss comes while her calls are going out, the later ones at any moment
     chaos = asyncio.create_task(lose_machines(harness.stack, kills=kills, rng=rng, gap=(4, 40), down=(5, 20)))
-    await answer(harness, round_id, script.replies, replicas=replicas)
-    lost = await chaos
-    cids = [c["id"] for c in script.candidates]
-    final = await _settled(round_id, cids, patience=900 + 60 * len(cids))
+    schedule = asyncio.create_task(checks_every(60, round_id))
+    try:
+        await answer(harness, round_id, script.replies, replicas=replicas)
+        lost = await chaos
+        cids = [c["id"] for c in script.candidates]
+        final = await _settled(round_id, cids, patience=900 + 60 * len(cids))
+    finally:
+        schedule.cancel()
     results = {cid: (await harness.result(r.id)).outcome for cid, r in final.items()}
     runs = [r for cid in cids for r in await candidate_runs(round_id, cid)]
     effects = [e for cid in cids for e in harness.effects(round_id, cid)]

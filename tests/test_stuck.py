@@ -41,7 +41,7 @@ def facts(state: str, *, ago: timedelta = timedelta(minutes=5), **extra: Any) ->
         (facts("PAUSED", deadline=NOW - timedelta(hours=3), timer_state="Running"), Reason.overdue_wait, "3 h 0 min"),
         (facts("PAUSED", ago=timedelta(days=2)), Reason.overdue_wait, "no reply timer pending"),
         (facts("RUNNING", ago=timedelta(minutes=45)), Reason.running_too_long, "running for 45 min"),
-        (facts("PENDING", ago=timedelta(hours=1)), Reason.running_too_long, "pending for 1 h 0 min"),
+        (facts("PENDING", ago=timedelta(minutes=8)), Reason.never_started, "Pending for 8 min: its process died"),
         # a cancel its worker never carried out: her claim is held until someone looks
         (facts("CANCELLING", ago=timedelta(hours=1)), Reason.running_too_long, "cancelling for 1 h 0 min"),
         (
@@ -64,6 +64,7 @@ def test_each_reason(run: RunFacts, reason: Reason, detail: str) -> None:
         facts("PAUSED", deadline=NOW - timedelta(minutes=30), timer_state="Running"),  # firing now
         facts("PAUSED", deadline=NOW + timedelta(hours=20)),
         facts("RUNNING", ago=timedelta(minutes=10)),
+        facts("PENDING", ago=timedelta(minutes=2)),  # its process is starting
         facts("SCHEDULED", ago=timedelta(days=3), interview=None),  # waiting for her call window, no slot yet
         facts("COMPLETED", interview=NOW),  # decided: never stuck
         facts("CANCELLED"),

@@ -70,6 +70,9 @@ def zombie_automation(*, silence: timedelta = SILENCE) -> Automation:
 
 
 def never_started_automation(*, patience: timedelta = START_PATIENCE) -> Automation:
+    """From Pending. Prefect keeps one window per automation and run open for ``patience``: a
+    run resumed within it (Pending, Running, Suspended, Resuming, Pending) is not watched again;
+    the stuck-candidates check crashes such a run (``Reason.never_started``)."""
     started = {"Running", *NOT_RUNNING} - {"Pending"}
     return _crash_unless(
         NEVER_STARTED,

@@ -4,7 +4,9 @@ A candidate is stuck when her latest callback run:
 - waits on a timer that was due minutes ago and is not firing (its run died in a retry, crashed,
   failed, or could not resume her): the check fires it itself;
 - waits with no timer at all, or past its deadline plus a grace;
-- has been running (or pending, or cancelling) longer than a run ever should;
+- was submitted to a worker (Pending) minutes ago and never started: the check crashes it, to be
+  taken over;
+- has been running (or cancelling) longer than a run ever should;
 - crashed or failed and no newer run took over;
 - is still undecided too close to her interview (the coordinator must act by hand).
 Prefect cannot filter runs by time in a state, so these are checked here on the runs' facts.
@@ -19,6 +21,7 @@ from pydantic import BaseModel, Field
 
 
 class Reason(StrEnum):
+    never_started = "submitted to a worker but never started"
     dead_timer = "waiting on a timer that did not fire"
     overdue_wait = "waiting past its deadline"
     running_too_long = "running too long"
@@ -44,6 +47,9 @@ class RunFacts(BaseModel):
 
 class Limits(BaseModel):
     grace: timedelta = Field(default=timedelta(hours=1), description="How late a reply deadline may fire")
+    pending: timedelta = Field(
+        default=timedelta(minutes=5), description="A run submitted this long ago that never started is dead"
+    )
     timer_grace: timedelta = Field(
         default=timedelta(minutes=5), description="After this past its due time a timer that is not running is dead"
     )
@@ -69,17 +75,26 @@ def _dead_timer(facts: RunFacts, *, now: datetime, limits: Limits) -> bool:
     return due is not None and now > due + limits.timer_grace and facts.timer_state not in {"Running", "Pending"}
 
 
+def _waiting_problem(facts: RunFacts, *, now: datetime, limits: Limits) -> tuple[Reason, str] | None:
+    since = now - facts.since
+    if _dead_timer(facts, now=now, limits=limits):
+        assert facts.deadline is not None
+        return Reason.dead_timer, f"its timer was due {_ago(now - facts.deadline)} ago and is {facts.timer_state}"
+    if facts.deadline is None:
+        return Reason.overdue_wait, f"waiting for {_ago(since)} with no reply timer pending"
+    if now > facts.deadline + limits.grace:
+        return Reason.overdue_wait, f"its reply deadline passed {_ago(now - facts.deadline)} ago"
+    return None
+
+
 def _problem(facts: RunFacts, *, now: datetime, limits: Limits) -> tuple[Reason, str] | None:
     kind, since = facts.state_type, now - facts.since
     if kind in {"CRASHED", "FAILED"}:
         return (Reason.crashed if kind == "CRASHED" else Reason.failed), f"{facts.state_name} {_ago(since)} ago"
-    if kind == "PAUSED" and _dead_timer(facts, now=now, limits=limits):
-        assert facts.deadline is not None
-        return Reason.dead_timer, f"its timer was due {_ago(now - facts.deadline)} ago and is {facts.timer_state}"
-    if kind == "PAUSED" and facts.deadline is None:
-        return Reason.overdue_wait, f"waiting for {_ago(since)} with no reply timer pending"
-    if kind == "PAUSED" and facts.deadline is not None and now > facts.deadline + limits.grace:
-        return Reason.overdue_wait, f"its reply deadline passed {_ago(now - facts.deadline)} ago"
+    if kind == "PAUSED":
+        return _waiting_problem(facts, now=now, limits=limits)
+    if kind == "PENDING" and since > limits.pending:
+        return Reason.never_started, f"Pending for {_ago(since)}: its process died before it ran"
     if kind in {"RUNNING", "PENDING", "CANCELLING"} and since > limits.running:
         return Reason.running_too_long, f"{kind.lower()} for {_ago(since)}"
     return None
