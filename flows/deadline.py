@@ -47,26 +47,36 @@ class DeadlineRequest(BaseModel):
         return wait
 
 
-async def fire(request: DeadlineRequest) -> str:
+class Fired(BaseModel):
+    """What a due timer did: resumed her run, or nothing (and why)."""
+
+    resumed: bool
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{'resumed' if self.resumed else 'nothing to do'}: {self.detail}"
+
+
+async def fire(request: DeadlineRequest) -> Fired:
     """What the timer does when due: resume her run with "no reply" if it still waits on the same
-    wait; "resumed" or why not. Also done by the stuck-candidates check for a timer that died."""
+    wait. Also done by the stuck-candidates check for a timer that died."""
     async with get_client() as client:
         run = await client.read_flow_run(UUID(request.flow_run_id))
     state = run.state
     if state is None or not state.is_paused() or state.state_details.pause_key != request.pause_key:
-        return f"nothing to do: {request.candidate_id} is {state.name if state else 'unknown'}"
+        return Fired(resumed=False, detail=f"{request.candidate_id} is {state.name if state else 'unknown'}")
     restored = await resume_waiting(
         UUID(request.flow_run_id), Reply(decision=Decision.no_reply, channel=ReplyChannel.deadline)
     )
     mended = " (its input schema restored: its process died while suspending)" if restored else ""
-    return f"resumed: {request.wait.opened} ({request.pause_key}){mended}"
+    return Fired(resumed=True, detail=f"{request.wait.opened} ({request.pause_key}){mended}")
 
 
 @flow(name="reply-deadline", retries=3, retry_delay_seconds=5)  # a busy SQLite server answers 503
 async def reply_deadline(request: DeadlineRequest) -> str:
-    outcome = await fire(request)
-    get_run_logger().info("%s: %s", request.candidate_id, outcome)
-    return "resumed" if outcome.startswith("resumed") else "no-op"
+    fired = await fire(request)
+    get_run_logger().info("%s: %s", request.candidate_id, fired)
+    return "resumed" if fired.resumed else "no-op"
 
 
 def _per_run(context: TaskRunContext, parameters: dict[str, Any]) -> str:
