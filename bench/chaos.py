@@ -21,7 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sandbox.chaos import chaos_stack, play, scripted, spread, takeover_delays, write_scripted
+from sandbox.chaos import chaos_stack, play, spread, takeover_delays, write_scripted
+from sandbox.rounds import scripted
 
 HEADER = "| config | candidates | kills | processes killed | takeovers | kill to takeover | twice | alerts | wrong "
 HEADER += "| wall |\n"

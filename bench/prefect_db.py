@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.postgres import Postgres
+from tasks.clients.shared_state import dsn
 
 FINAL = ("COMPLETED", "FAILED", "CRASHED", "CANCELLED")
 
@@ -27,8 +28,9 @@ class Database:
         assert self.postgres is not None
         import asyncpg
 
+        url = dsn(self.postgres.url)
+
         async def run() -> list[tuple[Any, ...]]:
-            url = self.postgres.url.replace("postgresql+asyncpg", "postgresql")  # type: ignore[union-attr]
             connection = await asyncpg.connect(url)
             try:
                 return [tuple(r) for r in await connection.fetch(sql)]

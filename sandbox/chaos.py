@@ -4,7 +4,7 @@ Machine ``n`` of a ``LocalStack`` is its worker and every flow process that work
 carries ``SECONDROUND_MACHINE=n``). ``lose`` SIGKILLs them all at once, as a power cut would: no
 process is left to tell the server anything. ``lose_machines`` does it at random moments and
 brings each machine back a little later. The round it plays on is a mix of scripted candidates
-(``scripted``), each with the decision her script means; ``answer`` plays the replies she gives
+(``sandbox.rounds.scripted``), each with the decision her script means; ``answer`` plays the replies she gives
 by her link, through the replicas of ``web/`` in turn.
 """
 
@@ -33,19 +33,10 @@ from flows.takeover import TAG as TAKEOVER_TAG
 from sandbox import bucket
 from sandbox.harness import Harness
 from sandbox.postgres import Postgres
-from sandbox.rounds import candidate, round_data, write_round
+from sandbox.rounds import Scripted, round_data, write_round
 from sandbox.stack import LocalStack, Machines
 
 MONITOR = "stuck-candidates/stuck-candidates"
-# (calls, reply by link after attempt 1, what she decides): the mix cycles through these
-MIX: list[tuple[list[str], str | None, Outcome]] = [
-    (["answer-confirm"], None, Outcome.confirmed),
-    (["voicemail"], "confirm", Outcome.confirmed),
-    (["answer-decline"], None, Outcome.declined),
-    (["voicemail"], "decline", Outcome.declined),
-    (["slow-answer"], None, Outcome.confirmed),
-    (["busy", "busy"], None, Outcome.released),
-]
 
 
 @dataclass(frozen=True)
@@ -54,30 +45,6 @@ class Kill:
     at: datetime
     processes: int
     back: datetime
-
-
-@dataclass(frozen=True)
-class Scripted:
-    round_id: str
-    candidates: list[dict[str, Any]]
-    calls: dict[str, list[str]]
-    replies: dict[str, str]  # her link's choice
-    expected: dict[str, Outcome]
-
-
-def scripted(round_id: str, count: int, *, first_day: int = 7) -> Scripted:
-    """``count`` candidates cycling through ``MIX``, each on a weekday of her own when possible."""
-    weekdays = [d for d in range(first_day, 26) if d % 7 not in (5, 6)]  # 12, 13, 19, 20: weekends
-    people, calls, replies, expected = [], {}, {}, {}
-    for n, ((script, reply, outcome), day) in enumerate(zip(itertools.cycle(MIX), itertools.cycle(weekdays))):
-        if n == count:
-            break
-        cid = f"c{n:03d}"
-        people.append(candidate(cid, day=day))
-        calls[cid], expected[cid] = script, outcome
-        if reply:
-            replies[cid] = reply
-    return Scripted(round_id, people, calls, replies, expected)
 
 
 def machine_processes(machine: int) -> list[int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from flows.models import Outcome
 from sandbox.demo import rebased
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config" / "rounds" / "example.yaml"
@@ -101,3 +103,38 @@ def write_round(directory: Path, data: dict[str, Any]) -> Path:
     path = directory / f"{data['id']}.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
+
+
+# (calls, reply by link after attempt 1, what she decides): the mix cycles through these
+MIX: list[tuple[list[str], str | None, Outcome]] = [
+    (["answer-confirm"], None, Outcome.confirmed),
+    (["voicemail"], "confirm", Outcome.confirmed),
+    (["answer-decline"], None, Outcome.declined),
+    (["voicemail"], "decline", Outcome.declined),
+    (["slow-answer"], None, Outcome.confirmed),
+    (["busy", "busy"], None, Outcome.released),
+]
+
+
+@dataclass(frozen=True)
+class Scripted:
+    round_id: str
+    candidates: list[dict[str, Any]]
+    calls: dict[str, list[str]]
+    replies: dict[str, str]  # her link's choice
+    expected: dict[str, Outcome]
+
+
+def scripted(round_id: str, count: int, *, first_day: int = 7) -> Scripted:
+    """``count`` candidates cycling through ``MIX``, each on a weekday of her own when possible."""
+    weekdays = [d for d in range(first_day, 26) if d % 7 not in (5, 6)]  # 12, 13, 19, 20: weekends
+    people, calls, replies, expected = [], {}, {}, {}
+    for n, ((script, reply, outcome), day) in enumerate(zip(itertools.cycle(MIX), itertools.cycle(weekdays))):
+        if n == count:
+            break
+        cid = f"c{n:03d}"
+        people.append(candidate(cid, day=day))
+        calls[cid], expected[cid] = script, outcome
+        if reply:
+            replies[cid] = reply
+    return Scripted(round_id, people, calls, replies, expected)

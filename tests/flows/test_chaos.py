@@ -14,8 +14,9 @@ import random
 import pytest
 
 from flows.models import Outcome
-from sandbox.chaos import Report, Scripted, chaos_stack, play, scripted, write_scripted
+from sandbox.chaos import Report, chaos_stack, play, write_scripted
 from sandbox.harness import Harness
+from sandbox.rounds import Scripted, scripted
 
 pytestmark = pytest.mark.stack
 
