@@ -1,4 +1,4 @@
-"""Real peers for the adapter tests, on loopback: the sandbox Twilio, the SMTP sink and ``web/``."""
+"""Real peers on loopback for the adapter and contract tests: the sandbox Twilio, the SMTP sink and ``web/``."""
 
 from __future__ import annotations
 

@@ -12,8 +12,8 @@ from config.errors import TerminalChannelError, TransientChannelError
 from config.settings import Settings
 from tasks.clients.caldav import caldav
 from tests.adapters.backends import local
-from tests.adapters.conftest import Peers
 from tests.adapters.test_calendars import run
+from tests.conftest import Peers
 
 
 def test_a_wrong_login_and_a_missing_calendar_are_terminal_a_dead_server_transient(peers: Peers) -> None:

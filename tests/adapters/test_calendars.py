@@ -22,8 +22,8 @@ from tasks.clients.caldav import caldav
 from tasks.clients.calendar_backends import OPENERS, CalendarClient
 from tasks.clients.reservations import Clash, Entry
 from tests.adapters.backends import PEERS, CalendarPeer, local
-from tests.adapters.conftest import Peers
 from tests.adapters.racing import race, slot_race
+from tests.conftest import Peers
 
 T = TypeVar("T")
 GUARD = timedelta(minutes=30)

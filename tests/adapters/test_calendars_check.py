@@ -10,8 +10,8 @@ from pydantic import SecretStr
 from config.round import HiringRound
 from flows.ops.calendar_check import check_calendars
 from sandbox.rounds import example_data
-from tests.adapters.conftest import Peers
 from tests.adapters.test_calendars import run
+from tests.conftest import Peers
 
 
 def test_calendars_check_reads_every_backend_and_names_what_fails(peers: Peers) -> None:

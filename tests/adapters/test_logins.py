@@ -20,8 +20,8 @@ from sandbox.tls import write_app_certificate
 from tasks.clients.google import google
 from tasks.clients.graph import graph
 from tests.adapters.backends import local
-from tests.adapters.conftest import Peers
 from tests.adapters.test_calendars import run
+from tests.conftest import Peers
 
 
 def google_busy(settings: Settings, calendar: str = "login@northwind.example") -> list[Any]:

@@ -22,7 +22,7 @@ from sandbox.ledger import Ledger
 from tasks.clients.smtp import Mailer
 from tasks.effects import EffectKey
 from tasks.mail import Email, Invite, compose
-from tests.adapters.conftest import Peers
+from tests.conftest import Peers
 
 T = TypeVar("T")
 ICS = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"

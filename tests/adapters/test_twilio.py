@@ -19,7 +19,7 @@ from sandbox.peers import SANDBOX_TOKEN
 from tasks.clients.twilio import backing_off, twilio_client
 from tasks.effects import EffectKey
 from tasks.phone import CallOutcome, follow_call, outcome_of_call, place_call
-from tests.adapters.conftest import Peers
+from tests.conftest import Peers
 
 
 def key(n: str, step: str = "call") -> EffectKey:

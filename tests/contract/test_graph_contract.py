@@ -25,7 +25,6 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 import httpx
-import pytest
 from kiota_abstractions.serialization import Parsable
 from kiota_serialization_json.json_parse_node_factory import JsonParseNodeFactory
 from kiota_serialization_json.json_serialization_writer_factory import JsonSerializationWriterFactory
@@ -39,8 +38,8 @@ from msgraph.generated.users.item.events.item.event_item_request_builder import 
 from tasks.clients.graph import graph
 from tasks.clients.reservations import Entry
 from tests.adapters.backends import local
-from tests.adapters.conftest import Peers
 from tests.adapters.test_calendars import run
+from tests.conftest import Peers
 
 BUILDERS = [GetScheduleRequestBuilder, EventsRequestBuilder, CalendarViewRequestBuilder, EventItemRequestBuilder]
 ROOM = "contract-room@northwind.example"
@@ -125,13 +124,6 @@ def _without_odata_type(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_odata_type(v) for v in value]
     return value
-
-
-@pytest.fixture(scope="module")
-def peers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Peers]:
-    running = Peers(tmp_path_factory.mktemp("graph-contract"), cps=1).start()
-    yield running
-    running.stop()
 
 
 def test_every_request_of_a_holds_life_is_one_graph_describes(peers: Peers) -> None:
