@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install prism browser postgres demo test lint lock clean bench-pacing bench-mail bench-planner bench-replies bench-round bench-chaos
+.PHONY: install prism browser postgres demo test lint lock clean bench-pacing bench-mail bench-planner bench-replies bench-round bench-chaos bench-limits
 
 install: $(STAMP)
 
@@ -96,3 +96,7 @@ bench-round: install postgres
 # across two machines and on the embedded default (docs/benchmarks.md).
 bench-chaos: install postgres
 	PYTHONPATH=. $(BIN)/python -m bench.chaos
+
+# How many flow processes at once Prefect on SQLite holds (README's safe limits; docs/benchmarks.md).
+bench-limits: install
+	PYTHONPATH=. $(BIN)/python -m bench.limits
