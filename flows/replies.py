@@ -26,7 +26,8 @@ from prefect.exceptions import NotPausedError, PrefectHTTPStatusError
 
 from config.errors import NoWaitingRunError
 from flows.deployments import candidate_tag, phone_tag
-from flows.models import CallbackRequest, Decision, Reply, Slot, Wait
+from flows.models import CallbackRequest, Decision, Outcome, Reply, Slot, Wait
+from flows.ops.dashboard import read_row
 from tasks.claims import DEAD
 from tasks.run_inputs import inputs_with_prefix, resume_waiting
 
@@ -49,11 +50,13 @@ async def _runs_tagged(tag: str) -> list[FlowRun]:
 
 @dataclass(frozen=True)
 class Standing:
-    """Where a candidate stands, for her page: her run's request, its slot, whether it waits."""
+    """Where a candidate stands, for her page: her run's request, its slot, whether it waits,
+    and once it has decided, how (from her row on the round's table; None if it is not there)."""
 
     request: CallbackRequest
     slot: Slot | None
     run: FlowRun
+    outcome: Outcome | None = None
 
     @property
     def decided(self) -> bool:
@@ -78,7 +81,11 @@ async def _standing(run: FlowRun) -> Standing:
     async with get_client() as client:
         stored = await client.filter_flow_run_input(run.id, key_prefix=SLOT, limit=1, exclude_keys=set())
     slot = Slot.model_validate_json(stored[0].value) if stored else None
-    return Standing(request=request, slot=slot, run=run)
+    outcome = None
+    if run.state is not None and run.state.is_final():
+        row = await read_row(request.round.id, request.candidate.id)
+        outcome = Outcome(row.outcome) if row is not None and row.outcome else None
+    return Standing(request=request, slot=slot, run=run, outcome=outcome)
 
 
 async def store_on_run(client: PrefectClient, run_id: UUID, key: str, value: str) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 
 from config.round import HiringRound
 from flows.models import Decision, RecordedReply, Reply, ReplyChannel, Slot
-from flows.ops.rows import Row, responses, row_of, table
+from flows.ops.rows import LateAnswer, Row, responses, row_of, table
 from sandbox.rounds import example_data
 from tasks.effects import Done
 
@@ -46,6 +46,7 @@ def test_a_row_from_her_timeline() -> None:
         "room": "fleet",
         "enthusiasm": "-",
         "professionalism": "-",
+        "late answer": "-",
     }
 
 
@@ -135,3 +136,15 @@ def test_the_recruiters_impressions_reach_her_row_the_table_and_the_analytics() 
     assert analytics["professionalism by outcome"] == "confirmed: 4/5 x1"
     assert analytics["she asked questions, of the calls recorded"] == "50% (2 calls)"
     assert talked[1].reply.impressions() == "enthusiasm 5/5; professionalism 4/5; she asked: Is there parking? Yes."  # type: ignore[attr-defined]
+
+
+def test_an_answer_after_her_decision_shows_on_the_round_table_on_its_clock() -> None:
+    released = row_of(ROUND.candidates[0], [], state="released", slot=None, next_action="none", outcome="released")
+    other = row_of(ROUND.candidates[1], [], state="confirmed", slot=SLOT, next_action="none", outcome="confirmed")
+    late = [
+        LateAnswer(candidate_id=released.candidate_id, what="decline by link", at=T0),
+        LateAnswer(candidate_id=released.candidate_id, what="confirm by sms", at=T0 + timedelta(hours=30)),
+    ]
+    shown = {r["candidate"]: r["late answer"] for r in table(ROUND, [released, other], late=late)}
+    # the latest one, on the round's clock (London: UTC in winter)
+    assert shown == {released.name: "confirm by sms, Wed 02 Dec 15:00", other.name: "-"}

@@ -6,7 +6,8 @@ new) and resumes the run (``flows.replies.deliver_reply``). If Prefect is unreac
 stays pending and is tried again every few seconds, also after a restart of the service: nothing
 is lost. A run that has decided already gets nothing: the reply is marked ``late``.
 
-Events (on the candidate): ``secondround.reply.delivered``, ``secondround.reply.late``.
+Events (on the candidate): ``secondround.reply.delivered``, ``secondround.reply.late`` (``web/late.py``,
+which also puts a late answer on the round's table).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from flows.replies import deliver_reply
 from tasks.effects import candidate_resource
 from tasks.optouts import record_opt_out
 from web.inbox import Inbox, Stored
+from web.late import shown_to_recruiter
 
 log = logging.getLogger("web.delivery")
 RETRY_SECONDS = 3.0
@@ -64,7 +66,7 @@ class Deliverer:
             )
         except NoWaitingRunError as error:
             await self.inbox.settle(stored.key, state="late", run_id=None, detail=str(error))
-            self._event("late", stored, detail=str(error))
+            await shown_to_recruiter(stored, detail=str(error))
         except (httpx.HTTPError, OSError, RuntimeError) as error:
             log.warning("reply %s not delivered yet (%s); trying again", stored.key, error)
         else:

@@ -21,6 +21,7 @@ from flows.messages.context import context
 from flows.models import Decision, Reply, ReplyChannel
 from flows.replies import Standing
 from web.inbox import Inbox, Stored
+from web.late import holds_her_slot, record_late, settled_notice
 from web.signed import page_response, signed_claim, standing_of
 
 log = logging.getLogger("web.pages")
@@ -38,7 +39,7 @@ def _decided(first: Stored | None, where: Standing | None, zone: str) -> str:
         when = first.received_at.astimezone(ZoneInfo(zone)).strftime("%d %B %Y at %H:%M")
         return f"On {when} you told us that {SAID.get(first.reply.decision, 'you had decided.')}"
     if where is not None and where.decided:
-        return "We have already recorded your answer. Thank you."
+        return settled_notice(where)  # decided without an answer of hers here: the truth, kindly
     return ""
 
 
@@ -50,14 +51,19 @@ async def page(token: str, request: Request) -> Response:
     inbox: Inbox = request.app.state.inbox
     where = await standing_of(claim)
     ctx = None
-    zone = "UTC"
-    if where is not None and where.slot is not None:
+    zone = where.request.candidate.time_zone if where is not None else "UTC"
+    if where is not None and where.slot is not None and holds_her_slot(where):
         ctx = context(where.request.round, where.request.candidate, where.slot, attempt=claim.attempt)
-        zone = where.request.candidate.time_zone
     decided = _decided(await inbox.first_decision(claim.round_id, claim.candidate_id), where, zone)
     title = f"Second interview: {ctx.title}" if ctx else "Second interview"
     return page_response(
-        "candidate.html", title=title, ctx=ctx, decided=decided, chosen=claim.choice, action=f"/r/{token}"
+        "candidate.html",
+        title=title,
+        ctx=ctx,
+        decided=decided,
+        closed=where is not None and where.decided,
+        chosen=claim.choice,
+        action=f"/r/{token}",
     )
 
 
@@ -83,10 +89,14 @@ async def answer(
         notes=f"answered on her page (link of attempt {claim.attempt})",
     )
     who = f"{claim.round_id}.{claim.candidate_id}"
-    if await inbox.first_decision(claim.round_id, claim.candidate_id) is None:
-        # one key per candidate: two quick clicks on two links store one answer
+    if await inbox.first_decision(claim.round_id, claim.candidate_id) is not None:
+        # a change of mind after her answer: kept for the recruiter, not acted on
+        late = f"link-late:{who}.{choice}"
+        await record_late(inbox, late, claim.round_id, claim.candidate_id, reply, why="after her answer")
+    elif (where := await standing_of(claim)) is not None and where.decided:
+        late = f"link-late:{who}.{choice}"
+        await record_late(inbox, late, claim.round_id, claim.candidate_id, reply, why="after her run had decided")
+    else:  # one key per candidate: two quick clicks on two links store one answer
         await inbox.add(f"link:{who}", claim.round_id, claim.candidate_id, reply)
         request.app.state.deliverer.wake.set()
-    else:  # a change of mind after her answer: kept for the recruiter, not acted on
-        await inbox.late(f"link-late:{who}.{choice}", claim.round_id, claim.candidate_id, reply, why="after her answer")
     return RedirectResponse(f"/r/{token}", status_code=303)

@@ -17,6 +17,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from flows.models import Decision, Reply, ReplyChannel
 from flows.replies import Standing
 from web.inbox import Inbox
+from web.late import record_late, settled_text
 from web.twilio import TWIML, Form, reply_event, whose
 
 router = APIRouter(prefix="/twilio", tags=["twilio"])
@@ -64,9 +65,10 @@ async def _answer(request: Request, where: Standing, *, word: str, body: str, si
         return f"Thank you, we passed your message to {recruiter.name}. To answer the invitation, reply YES or NO."
     decision = Decision.confirm if word in YES else Decision.decline
     reply = Reply(decision=decision, channel=ReplyChannel.sms, notes=f"texted {body[:40]!r}")
-    if await inbox.first_decision(round_.id, candidate.id) is not None or where.decided:
-        await inbox.late(f"sms:{sid}", round_.id, candidate.id, reply, why="texted after her decision")
-        return f"Thank you, we already have your answer. For any change please contact {recruiter.name}."
+    answered = await inbox.first_decision(round_.id, candidate.id) is not None
+    if answered or where.decided:
+        await record_late(inbox, f"sms:{sid}", round_.id, candidate.id, reply, why="texted after her decision")
+        return settled_text(where, answered=answered)
     await inbox.add(f"sms:{sid}", round_.id, candidate.id, reply)
     request.app.state.deliverer.wake.set()
     if decision is Decision.confirm:

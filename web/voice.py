@@ -13,6 +13,7 @@ from flows.messages.render import render
 from flows.models import Decision, Reply, ReplyChannel
 from tasks.clients.twiml import VOICE, invitation, keypad_answer
 from web.inbox import Inbox
+from web.late import settled_text
 from web.twilio import TWIML, Form, whose
 
 router = APIRouter(prefix="/twilio", tags=["twilio"])
@@ -23,7 +24,11 @@ async def inbound_call(form: Form, request: Request) -> Response:
     """She calls back: if she has a waiting invitation she hears it with the keypad menu."""
     where = await whose(form.get("From", ""))
     response = VoiceResponse()
-    if where is None or where.slot is None or where.decided:
+    if where is not None and where.decided:  # she calls after her run decided: where she stands
+        response.say(f"{settled_text(where, answered=False)} Goodbye.", voice=VOICE)
+        response.hangup()
+        return Response(str(response), media_type=TWIML)
+    if where is None or where.slot is None:
         response.say("Thank you for calling. We have no open invitation for this number. Goodbye.", voice=VOICE)
         response.hangup()
         return Response(str(response), media_type=TWIML)

@@ -2,15 +2,18 @@
 
 Each run keeps its own row in a Prefect variable (tagged with the round), then rebuilds the
 round's table artifact ``round-<id>`` (candidate, state, attempt, last contact, next action,
-slot, room) and the response analytics ``round-<id>-responses`` (time to reply; shares
-confirmed on the first attempt, after a voicemail, after a retry, and released) from every row.
-Two transitions at the same moment may publish in either order; the next one sets it right.
+slot, room, an answer that came after she was decided) and the response analytics
+``round-<id>-responses`` (time to reply; shares confirmed on the first attempt, after a
+voicemail, after a retry, and released) from every row. Two transitions at the same moment may
+publish in either order; the next one sets it right.
 
 The artifacts are updated in place (one version each, not one per transition), and a round of
 more than ``SMALL`` candidates is rebuilt at most every ``PERIOD``: rebuilding reads every row,
 so doing it on each of a 1,000-candidate round's transitions made the round quadratic. The
 stuck-candidates monitor rebuilds any round whose rows changed since (``refresh_all``), so the
-last transitions show up too. Rows and analytics are pure (``flows.ops.rows``); publishing is the I/O.
+last transitions show up too. A late answer (``note_late``, from ``web/``) is a variable of its
+own beside her row, so that her run's next publication cannot overwrite it. Rows and analytics
+are pure (``flows.ops.rows``); publishing is the I/O.
 """
 
 from __future__ import annotations
@@ -30,9 +33,10 @@ from pydantic import BaseModel
 
 from config.round import RoundDetails
 from flows.deployments import round_tag
-from flows.ops.rows import Row, responses, table
+from flows.ops.rows import LateAnswer, Row, responses, table
 
 ROW_TAG = "secondround-row"
+LATE_TAG = "secondround-late"
 BOARD_TAG = "secondround-dashboard"
 SMALL = 50
 PERIOD = timedelta(seconds=15)
@@ -46,8 +50,8 @@ class RoundRef(BaseModel):
     time_zone: str
 
 
-def _variable(round_id: str, candidate_id: str) -> str:
-    return f"secondround-row-{round_id}--{candidate_id}"
+def _variable(round_id: str, candidate_id: str, *, kind: str = "row") -> str:
+    return f"secondround-{kind}-{round_id}--{candidate_id}"
 
 
 async def _read_variables(tags: list[str]) -> list[dict[str, Any]]:
@@ -66,6 +70,24 @@ async def _read_variables(tags: list[str]) -> list[dict[str, Any]]:
 
 async def read_rows(round_id: str) -> list[Row]:
     return [Row.model_validate(v["value"]) for v in await _read_variables([ROW_TAG, round_tag(round_id)])]
+
+
+async def read_row(round_id: str, candidate_id: str) -> Row | None:
+    """Her row as her run last published it (None before her run published one)."""
+    async with get_client() as client:
+        variable = await client.read_variable_by_name(_variable(round_id, candidate_id))
+    return Row.model_validate(variable.value) if variable is not None else None
+
+
+async def note_late(round_id: str, answer: LateAnswer) -> None:
+    """Keep her latest late answer for the round's table, then rebuild it. A variable of its
+    own, so that her run publishing her row can never overwrite it."""
+    name = _variable(round_id, answer.candidate_id, kind="late")
+    async with get_client() as client:
+        await _store(client, name, answer.model_dump(mode="json"), [LATE_TAG, round_tag(round_id)])
+        board = await client.read_variable_by_name(_board(round_id))
+    if board is not None:  # no table yet: the first rebuild will show it
+        await rebuild(Board.model_validate(board.value).round, analytics=False)
 
 
 async def _store(client: PrefectClient, name: str, value: Any, tags: list[str]) -> None:
@@ -120,7 +142,9 @@ async def rebuild(
     ref = RoundRef(id=round_.id, name=round_.name, time_zone=round_.time_zone)
     now = datetime.now(timezone.utc)
     rows = await read_rows(round_.id) if rows is None else rows
-    shown, described = table(round_, rows), f"{round_.name}: candidates (as of {now:%Y-%m-%d %H:%M:%S} UTC)"
+    late = [LateAnswer.model_validate(v["value"]) for v in await _read_variables([LATE_TAG, round_tag(round_.id)])]
+    shown = table(round_, rows, late=late)
+    described = f"{round_.name}: candidates (as of {now:%Y-%m-%d %H:%M:%S} UTC)"
     board = Board(round=ref, at=now, rows=len(rows)).model_dump(mode="json")
     async with get_client() as client:
         await _store(client, _board(round_.id), board, [BOARD_TAG, round_tag(round_.id)])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -38,6 +38,14 @@ def _voicemail(line: Done) -> bool:
 class Zoned(Protocol):
     @property
     def time_zone(self) -> str: ...
+
+
+class LateAnswer(BaseModel):
+    """An answer that came after her run had decided: kept for the recruiter, never acted on."""
+
+    candidate_id: str
+    what: str  # "confirm by sms"
+    at: datetime
 
 
 class Row(BaseModel):
@@ -140,8 +148,14 @@ def _asked(rows: Sequence[Row]) -> str:
     return f"{sum(row.asked for row in talked) / len(talked):.0%} ({len(talked)} calls)" if talked else "-"
 
 
-def table(round_: Zoned, rows: Sequence[Row]) -> list[dict[str, Any]]:
+def _late(answer: LateAnswer | None, at: Callable[[datetime | None], str]) -> str:
+    return f"{answer.what}, {at(answer.at)}" if answer else "-"
+
+
+def table(round_: Zoned, rows: Sequence[Row], *, late: Sequence[LateAnswer] = ()) -> list[dict[str, Any]]:
+    """The round's table on the round's clock; ``late`` adds each candidate's latest late answer."""
     zone = ZoneInfo(round_.time_zone)
+    latest = {answer.candidate_id: answer for answer in sorted(late, key=lambda a: a.at)}
 
     def at(moment: datetime | None) -> str:
         return f"{moment.astimezone(zone):%a %d %b %H:%M}" if moment else "-"
@@ -157,6 +171,7 @@ def table(round_: Zoned, rows: Sequence[Row]) -> list[dict[str, Any]]:
             "room": r.slot.room_id if r.slot else "-",
             "enthusiasm": f"{r.enthusiasm}/5" if r.enthusiasm else "-",
             "professionalism": f"{r.professionalism}/5" if r.professionalism else "-",
+            "late answer": _late(latest.get(r.candidate_id), at),
         }
         for r in sorted(rows, key=lambda r: r.name)
     ]

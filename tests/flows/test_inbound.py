@@ -6,136 +6,26 @@ do: on her page from the email's link, by text, by calling back, or through the 
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
 from flows.messages import clock
-from flows.models import CallbackResult, Decision, Outcome, Reply, ReplyChannel
-from flows.replies import deliver_reply, inbox
+from flows.models import CallbackResult, Decision, Outcome, ReplyChannel
 from sandbox.harness import Harness
 from sandbox.peers import SANDBOX_TOKEN
-from sandbox.rounds import candidate, round_data
-from web.inbox import Inbox
+from tests.flows.inbound_round import ROUND, play_inbound
 
 pytestmark = pytest.mark.stack
-ROUND = "inbound"
-CALLS = {"lin": ["no-answer"], "sam": ["no-answer"], "tom": ["no-answer", "no-answer"], "uma": ["no-answer"]}
-CALLS |= {"vic": ["no-answer"], "wes": ["no-answer"], "xia": ["no-answer"]}
-
-
-def links(harness: Harness, cid: str) -> list[str]:
-    return harness.links(ROUND, cid)
-
-
-@dataclass
-class Play:
-    harness: Harness
-    http: httpx.AsyncClient
-    phone: dict[str, str]
-    seen: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def web(self) -> str:
-        return self.harness.stack.web_url
-
-    async def texts(self, cid: str, body: str) -> str:
-        """She texts us (the sandbox Twilio posts the signed webhook); our TwiML answer."""
-        sms = {"from": self.phone[cid], "body": body}
-        answer = await self.http.post(f"{self.harness.stack.twilio_url}/sandbox/inbound-sms", json=sms)
-        return str(answer.json()["twiml"])
-
-
-async def lin(p: Play) -> None:
-    await Harness.waiting(ROUND, "lin")
-    confirm, decline, _ = links(p.harness, "lin")
-    p.seen["tampered"] = await p.http.get(confirm[:-2] + ("AA" if not confirm.endswith("AA") else "BB"))
-    p.seen["page"] = await p.http.get(decline)
-    p.seen["posted"] = await p.http.post(decline, data={"choice": "confirm"})
-
-
-async def sam(p: Play) -> None:
-    await Harness.waiting(ROUND, "sam")
-    forged = {"From": p.phone["sam"], "Body": "NO"}
-    p.seen["forged"] = await p.http.post(f"{p.web}/twilio/sms", data=forged, headers={"X-Twilio-Signature": "x"})
-    p.seen["sam-yes"] = await p.texts("sam", "Yes")
-
-
-async def tom(p: Play) -> None:
-    await Harness.waiting(ROUND, "tom")
-    p.seen["tom-help"] = await p.texts("tom", "HELP")
-    p.seen["tom-stop"] = await p.texts("tom", "STOP")
-
-
-async def uma(p: Play) -> None:
-    await Harness.waiting(ROUND, "uma")
-    call = {"from": p.phone["uma"], "digits": "2"}
-    answer = await p.http.post(f"{p.harness.stack.twilio_url}/sandbox/inbound-call", json=call)
-    p.seen["uma-call"] = answer.json()["twiml"]
-
-
-async def vic(p: Play) -> None:
-    await Harness.waiting(ROUND, "vic")
-    body = {"round_id": ROUND, "candidate_id": "vic", "decision": "another_time"}
-    body["preferred_time"] = "Thursdays after 2pm"
-    p.seen["vic-anon"] = await p.http.post(f"{p.web}/recruiter/replies", json=body)
-    auth = {"Authorization": "Bearer sandbox", "Idempotency-Key": "vic-call-1"}
-    p.seen["vic-1"] = (await p.http.post(f"{p.web}/recruiter/replies", json=body, headers=auth)).json()
-    p.seen["vic-2"] = (await p.http.post(f"{p.web}/recruiter/replies", json=body, headers=auth)).json()
-
-
-async def wes(p: Play) -> None:
-    # the service crashed after storing her reply on the run and before noting it: it is
-    # delivered again under the same key, twice at once even; the run gets it once
-    await Harness.waiting(ROUND, "wes")
-    reply = Reply(decision=Decision.confirm, channel=ReplyChannel.link)
-    twice = (deliver_reply(ROUND, "wes", reply, key="link:inbound.wes") for _ in range(2))
-    delivered = await asyncio.gather(*twice)
-    p.seen["wes-inbox"] = await inbox(UUID(delivered[0]))
-
-
-async def xia(p: Play) -> None:
-    # her answer came in while Prefect was unreachable: it sits in the service's inbox as
-    # pending (stored, thanked, not delivered); the delivery loop picks it up on its own
-    await Harness.waiting(ROUND, "xia")
-    pending = Inbox(Path(p.harness.stack.env["SECONDROUND_STATE_DIR"]) / "web" / "inbox.sqlite")
-    reply = Reply(decision=Decision.confirm, channel=ReplyChannel.sms, notes="stored while Prefect was down")
-    await pending.add("sms:SM-while-down", ROUND, "xia", reply)
 
 
 @pytest.fixture(scope="module")
 def played(harness: Harness) -> dict[str, Any]:
-    people = [
-        candidate("lin", day=7),
-        candidate("sam", day=8, sms=True),
-        candidate("tom", day=9, sms=True),
-        candidate("uma", day=10),
-        candidate("vic", day=11),
-        candidate("wes", day=14),
-        candidate("xia", day=15),
-    ]
-    round_ = harness.round(round_data(ROUND, people), CALLS)
-
-    async def play() -> dict[str, Any]:
-        ids = {cid: await harness.start(round_, cid) for cid in CALLS}
-        async with httpx.AsyncClient(timeout=60, follow_redirects=True) as http:
-            p = Play(harness, http, {c.id: c.phone for c in round_.candidates})
-            await asyncio.gather(*(scenario(p) for scenario in (lin, sam, tom, uma, vic, wes, xia)))
-            await harness.wait(list(ids.values()), timeout=300)
-            p.seen["results"] = {cid: await harness.result(run_id) for cid, run_id in ids.items()}
-            decline = links(harness, "lin")[1]
-            p.seen["again"] = await http.post(decline, data={"choice": "decline"})  # after the decision
-            p.seen["sam-no"] = await p.texts("sam", "no")
-            return p.seen
-
-    return asyncio.run(play())
+    return play_inbound(harness)
 
 
 def results(played: dict[str, Any]) -> dict[str, CallbackResult]:
@@ -222,3 +112,23 @@ def test_a_reply_stored_while_prefect_was_down_is_delivered_when_it_is_back(play
     xia = results(played)["xia"]
     assert xia.outcome is Outcome.confirmed and xia.reply is not None
     assert xia.reply.notes == "stored while Prefect was down"
+
+
+def test_an_answer_after_her_time_has_passed_gets_the_truth(played: dict[str, Any], harness: Harness) -> None:
+    yan = results(played)["yan"]
+    assert yan.reply is not None and yan.reply.decision is Decision.no_reply  # she never answered
+    assert (yan.outcome, yan.attempts) == (Outcome.released, 2)
+    for told in (played["yan-yes"], played["yan-page"].text, played["yan-posted"].text, *played["yan-call"]["twiml"]):
+        assert "already have your answer" not in told and "already recorded" not in told
+        assert "no longer held for you" in told and "Priya Raman" in told  # whom to contact
+    page = played["yan-page"]
+    assert page.status_code == 200 and "<form" not in page.text
+    assert "When</dt>" not in page.text and "Where</dt>" not in page.text  # a time given away is not shown as hers
+    assert "<Gather" not in played["yan-call"]["twiml"][0]  # no keypad menu for a closed invitation
+    with sqlite3.connect(Path(harness.stack.env["SECONDROUND_STATE_DIR"]) / "web" / "inbox.sqlite") as db:
+        kept = db.execute("select key, state from replies where candidate_id = 'yan' order by rowid").fetchall()
+    assert [state for _, state in kept] == ["late", "late"] and kept[0][0].startswith("sms:")  # on record, not acted on
+    assert len([e for e in harness.effects(ROUND, "yan") if e.key.endswith(".confirmation")]) == 0
+    row = next(r for r in played["table"] if r["candidate"] == "Yan Test")
+    assert row["late answer"].startswith("confirm by link, ")  # her latest, for the recruiter
+    assert next(r for r in played["table"] if r["candidate"] == "Sam Test")["late answer"].startswith("decline by sms")
