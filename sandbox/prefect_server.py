@@ -1,6 +1,24 @@
-"""The embedded Prefect server, as ``prefect server start`` runs it, with one change for SQLite:
-a 503 (SQLite's single writer was busy) tells the client to retry in under a second, and a
-stalled event loop is logged with where it is stuck (``kill -USR1`` dumps every thread).
+"""The embedded Prefect server, as ``prefect server start`` runs it, with three changes for SQLite:
+its request limit counts HTTP requests only, every transaction takes the write lock when it
+begins, and a 503 (SQLite's single writer was busy) tells the client to retry in under a second;
+and a stalled event loop is logged with where it is stuck (``kill -USR1`` dumps every thread).
+
+On SQLite Prefect wraps its whole app in ``RequestLimitMiddleware``, 100 requests at once, and
+that counts websockets too: every flow process keeps its event streams (``/events/in``,
+``/events/out``) open for its whole life, each holding one of the 100. With 30 flow processes at
+once they held all of them, and every request, ``/health`` included, waited for a token that no
+one would give back: the server answered nothing, its loop idle, for as long as the runs lived
+(found by dumping the stuck server's tasks: 648 requests waiting in that limiter, 99 websockets
+holding it). A websocket now passes the limit by; HTTP requests are limited as before.
+
+Prefect begins most of its write transactions ``DEFERRED``: they read, then write. In WAL mode a
+transaction whose snapshot is older than another writer's commit cannot start writing, and SQLite
+says so at once (``SQLITE_BUSY_SNAPSHOT``) instead of waiting its busy timeout: under a round's
+load nearly every retry met a newer commit, and at 12 to 30 flow runs at once requests ran out of
+retries and runs failed (``create_flow_run``, ``set_state``; docs/benchmarks.md). ``IMMEDIATE``
+(what Prefect itself uses for its ``FOR UPDATE`` transactions) takes the lock at ``BEGIN``, where
+SQLite waits its busy timeout for it: writers queue instead of failing. Reads outside a
+transaction are untouched.
 
 Prefect's server answers a write that lost SQLite's lock with 503 and no ``Retry-After``, and its
 client then backs off 2, 4, 8, 16, 32 s: on a busy machine one candidate run lost a minute
@@ -22,9 +40,12 @@ import sys
 import threading
 import time
 import traceback
+from contextlib import AbstractAsyncContextManager
 
 import uvicorn
-from prefect.server.api.server import create_app
+from prefect.server.api.server import RequestLimitMiddleware, create_app
+from prefect.server.database.configurations import AioSqliteConfiguration
+from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -83,7 +104,40 @@ class Watchdog:
         threading.Thread(target=self.watch, name="loop-watchdog", daemon=True).start()
 
 
+def limit_http_only() -> None:
+    """Prefect's SQLite request limit for HTTP requests only, never for long-lived websockets."""
+    limited = RequestLimitMiddleware.__call__
+    if getattr(limited, "http_only", False):
+        return
+
+    async def http_only(self: RequestLimitMiddleware, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self.app(scope, receive, send)
+        else:
+            await limited(self, scope, receive, send)
+
+    http_only.http_only = True  # type: ignore[attr-defined]
+    RequestLimitMiddleware.__call__ = http_only  # type: ignore[method-assign]
+
+
+def immediate_transactions() -> None:
+    """Make every SQLite transaction of Prefect's server ``BEGIN IMMEDIATE`` (see above)."""
+    begin = AioSqliteConfiguration.begin_transaction
+    if getattr(begin, "immediate", False):
+        return
+
+    def immediate(
+        self: AioSqliteConfiguration, session: AsyncSession, with_for_update: bool = False
+    ) -> AbstractAsyncContextManager[AsyncSessionTransaction]:
+        return begin(self, session, with_for_update=True)  # Prefect's IMMEDIATE, whatever was asked
+
+    immediate.immediate = True  # type: ignore[attr-defined]
+    AioSqliteConfiguration.begin_transaction = immediate  # type: ignore[method-assign, assignment]
+
+
 async def serve(*, host: str, port: int) -> None:
+    limit_http_only()
+    immediate_transactions()
     Watchdog(asyncio.get_running_loop()).start_watching()
     app = RetrySoon(create_app(final=True))
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", timeout_keep_alive=5)
