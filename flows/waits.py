@@ -19,6 +19,7 @@ from prefect.flow_runs import asuspend_flow_run
 from config.settings import get_settings
 from flows.deadline import arm_deadline
 from flows.decisions import reply_due
+from flows.heartbeats import suspending
 from flows.models import CallbackRequest, Decision, RecordedReply, Reply, Wait
 from flows.replies import inbox
 from flows.timeline import Timeline
@@ -68,7 +69,8 @@ async def wait(
     else:
         waiting = _waiting_line(what, attempt, ring)
         await timeline.publish(waiting, next_action=_next_action(request, what, attempt, due, ring=ring))
-        reply = await asuspend_flow_run(wait_for_input=Reply, key=pause_key)
+        async with suspending():  # no heartbeat once suspended, or the run is taken for dead
+            reply = await asuspend_flow_run(wait_for_input=Reply, key=pause_key)
     recorded = await record_reply(recorded_key, reply=reply, run_id=run_id)
     timeline.add(recorded)
     return recorded.reply
