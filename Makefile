@@ -97,6 +97,8 @@ bench-round: install postgres
 bench-chaos: install postgres
 	PYTHONPATH=. $(BIN)/python -m bench.chaos
 
-# How many flow processes at once Prefect on SQLite holds (README's safe limits; docs/benchmarks.md).
-bench-limits: install
-	PYTHONPATH=. $(BIN)/python -m bench.limits
+# How many flow processes at once Prefect holds on SQLite and on PostgreSQL (README's safe limits; docs/benchmarks.md).
+bench-limits: install postgres
+	PYTHONPATH=. $(BIN)/python -m bench.limits --uncapped
+	PYTHONPATH=. $(BIN)/python -m bench.limits --limits 30
+	PYTHONPATH=. $(BIN)/python -m bench.limits --limits 30 --database postgres

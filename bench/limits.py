@@ -1,13 +1,18 @@
-"""How many flow processes at once the embedded default (Prefect on SQLite) holds: a round of
-``--per-slot`` candidates per slot, for each worker limit, while ``/health`` is asked every 2 s.
+"""How many flow processes at once Prefect holds, on SQLite (the embedded default) or on
+PostgreSQL: a round of ``--per-slot`` candidates per slot, for each worker limit, while
+``/health`` is asked every 2 s.
 
 Reported per limit: the wall time of the round, the slowest ``/health`` answer, how long the
 server answered nothing (the longest run of probes that timed out), its event loop's stalls (the
 server's watchdog, ``sandbox/prefect_server.py``), the write-lock errors it logged, and whether
-every candidate's run ended as her script means. The README's safe limits come from here.
+every candidate's run ended as her script means. The README's safe limits come from here:
+``--uncapped`` measures Prefect on SQLite as it is, to find what it holds
+(``sandbox.stack.SQLITE_FLOW_RUNS``); without it the pool is capped there, as the embedded
+default is, and a higher worker limit shows that the rest queue instead of failing.
 
-    make bench-limits                                  # limits 6, 12, 20, 30
-    python -m bench.limits --limits 30 --per-slot 3
+    make bench-limits          # SQLite uncapped at 6, 12, 20, 30; capped at 30; PostgreSQL at 30
+    python -m bench.limits --limits 30 --per-slot 3 --uncapped
+    python -m bench.limits --limits 30 --database postgres
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.round import play_round, stack_for
+from bench.round import Lost, play_round, stack_for
+from sandbox.stack import SQLITE_FLOW_RUNS
 
 
 @dataclass
@@ -52,18 +58,23 @@ class Health:
             self.slowest, silent_since = max(self.slowest, time.monotonic() - asked), None
 
 
-def measure(limit: int, *, per_slot: int, timeout: float) -> str:
+def measure(limit: int, *, per_slot: int, timeout: float, uncapped: bool, database: str, keep: str = "") -> str:
     args = argparse.Namespace(
-        database="sqlite", workers=1, limit=limit, reply_window=60.0, machines=False, timeout=timeout
+        database=database, workers=1, limit=limit, reply_window=60.0, machines=False, timeout=timeout, uncapped=uncapped
     )
-    with tempfile.TemporaryDirectory() as home, ExitStack() as exits:
+    with ExitStack() as exits:
+        home = keep or exits.enter_context(tempfile.TemporaryDirectory())
         stack, db = stack_for(Path(home) / "round", args, exits)
         health = Health(f"{stack.api_url}/health")
         threading.Thread(target=health.watch, daemon=True).start()
         try:
             result = play_round(stack, db, Path(home), limit * per_slot, timeout=timeout)
-            ended = "yes" if result["outcomes as scripted"] and not result["handed over twice"] else "NO"
+            ok = result["outcomes as scripted"] and not result["handed over twice"]
+            runs = ", ".join(f"{n} {state.lower()}" for state, n in sorted(result["states"].items()))
+            ended = "yes" if ok else f"NO ({runs}; {result['handed over twice']} handed over twice)"
             wall = f"{result['seconds']:.0f} s"
+        except Lost as lost:  # a run failed, or the round could not start every candidate
+            ended, wall = f"NO ({lost})", "-"
         except TimeoutError as stuck:
             ended, wall = f"NO ({stuck})", f"> {timeout:.0f} s"
         health.stop.set()
@@ -81,13 +92,22 @@ def main() -> None:
     parser.add_argument("--limits", default="6,12,20,30", help="worker limits to try, comma separated")
     parser.add_argument("--per-slot", type=int, default=3, help="candidates per flow-process slot")
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--keep", default="", help="keep each limit's stack (logs, database) under this folder")
+    parser.add_argument(
+        "--uncapped", action="store_true", help="without the embedded default's cap on the pool (to find the limit)"
+    )
     args = parser.parse_args()
     out = sys.stdout
-    out.write(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}\n\n")
+    out.write(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}\n")
+    capped = args.database == "sqlite" and not args.uncapped
+    out.write(f"Prefect on {args.database}, pool {f'capped at {SQLITE_FLOW_RUNS}' if capped else 'uncapped'}\n\n")
     out.write("| limit | candidates | wall | slowest /health | silent | loop stalls | locked | as scripted |\n")
     out.write("|---" * 8 + "|\n")
     for limit in (int(n) for n in args.limits.split(",")):
-        out.write(measure(limit, per_slot=args.per_slot, timeout=args.timeout))
+        keep = str(Path(args.keep).resolve() / f"limit-{limit}") if args.keep else ""
+        settings = {"uncapped": args.uncapped, "database": args.database, "keep": keep}
+        out.write(measure(limit, per_slot=args.per_slot, timeout=args.timeout, **settings))
         out.flush()
 
 

@@ -92,14 +92,23 @@ def machine_cpu() -> float:
     return sum(int(f) for f in fields[:3] + fields[5:8]) / os.sysconf("SC_CLK_TCK")
 
 
-def wait_until(db: Database, flow_name: str, count: int, *, tick: Any = None, timeout: float) -> None:
+class Lost(RuntimeError):
+    """The round ended with fewer decided runs than candidates: some were never started or failed."""
+
+
+def wait_until(db: Database, flow_name: str, count: int, *, tick: Any = None, timeout: float, parent: str = "") -> None:
+    """Until ``count`` runs of ``flow_name`` are final; ``Lost`` as soon as the ``parent`` run
+    that starts them has ended and every run it started has too, short of ``count``."""
     began = time.monotonic()
     while time.monotonic() - began < timeout:
         if tick is not None:
             tick()
         states = db.states(flow_name)
-        if sum(states[s] for s in FINAL) >= count:
+        final = sum(states[s] for s in FINAL)
+        if final >= count:
             return
+        if parent and sum(db.states(parent)[s] for s in FINAL) and final == sum(states.values()):
+            raise Lost(f"{flow_name}: {dict(states)} of {count}; {parent}: {dict(db.states(parent))}")
         time.sleep(2)
     raise TimeoutError(f"{flow_name}: {dict(db.states(flow_name))} after {timeout:.0f} s")
 
@@ -117,7 +126,8 @@ def play_round(stack: LocalStack, db: Database, folder: Path, count: int, *, tim
     parameters = {"request": {"round_file": str(path)}}
     began, cpu = time.monotonic(), machine_cpu()
     loop.run_until_complete(arun_deployment("hiring-round/example", parameters=parameters, timeout=0))
-    wait_until(db, "candidate-callback", count, tick=lambda: loop.run_until_complete(_tick(repliers)), timeout=timeout)
+    ticking = lambda: loop.run_until_complete(_tick(repliers))  # noqa: E731
+    wait_until(db, "candidate-callback", count, tick=ticking, timeout=timeout, parent="hiring-round")
     seconds, cpu = time.monotonic() - began, machine_cpu() - cpu
     loop.run_until_complete(_drain(repliers))
     loop.close()
@@ -187,6 +197,7 @@ def stack_for(home: Path, args: argparse.Namespace, exits: ExitStack) -> Any:
         workers=workers,
         worker_limit=limit,
         machines=machines,
+        capped=not getattr(args, "uncapped", False),
     )
     exits.enter_context(stack)
     exits.enter_context(stack.client_settings())

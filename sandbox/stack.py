@@ -8,6 +8,7 @@ folder (``PREFECT_HOME``, the sandbox ledger, claims, results) and is stopped on
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -25,9 +26,16 @@ from sandbox.peers import PROJECT_DIR, Peers, free_port
 from sandbox.serving import http_ok, wait_ready
 from sandbox.tls import write_test_ca
 
+log = logging.getLogger("sandbox.stack")
+
 # SQLite answers 503 while its writer is busy; our server asks for a retry within a second
 # (sandbox/prefect_server.py), so thirty retries are about as patient as Prefect's ten back-offs
 CLIENT_RETRIES = 30
+# How many flow runs at once Prefect on SQLite holds on two cores (bench/limits.py,
+# docs/benchmarks.md): at 30 it answered so slowly that a call's keypad webhook, which stores her
+# digit through Prefect, missed Twilio's timeout. On SQLite the pool is capped here, so a worker
+# started with a higher --limit queues the rest (a suspended run holds no slot).
+SQLITE_FLOW_RUNS = 12
 
 
 def prefect_env(home: Path, api_url: str, *, ui: bool) -> dict[str, str]:
@@ -80,6 +88,7 @@ class LocalStack(Peers):
         calls_per_second: float = 5.0,
         machines: Machines | None = None,
         takeover: bool = False,
+        capped: bool = True,
     ) -> None:
         super().__init__(home, behaviours=behaviours, calls_per_second=calls_per_second, time_scale=time_scale)
         self.port = port or free_port()
@@ -95,6 +104,7 @@ class LocalStack(Peers):
         self.env["PREFECT_API_SSL_CERT_FILE"] = str(self.tls / "ca.pem")
         if database_url:  # the scale-out configuration: PostgreSQL (sandbox/postgres.py) for SQLite
             self.env["PREFECT_API_DATABASE_CONNECTION_URL"] = database_url
+        self.capped = capped and not database_url  # bench/limits.py measures without the cap
         self.machines = machines
         self.takeover = takeover
         self.bucket_url = ""
@@ -137,6 +147,8 @@ class LocalStack(Peers):
             server, http_ok(f"{self.api_url}/health"), what="Prefect server", log=self._log("server"), timeout=90
         )
         self._run("work-pool", "create", "secondround", "--type", "process", "--overwrite")
+        if self.capped:
+            self._cap_pool()
         self._run("--no-prompt", "deploy", "--all")
         # here runs start when a test or the demo says so: the quarter-hourly monitor would
         # otherwise wake up in the middle of a test and email about its deliberate crashes
@@ -148,6 +160,17 @@ class LocalStack(Peers):
             self._start_bucket()
         self.start_workers()
         return self
+
+    def _cap_pool(self) -> None:
+        """On SQLite the pool runs at most what SQLite holds; more asked for wait their turn."""
+        self._run("work-pool", "set-concurrency-limit", "secondround", str(SQLITE_FLOW_RUNS))
+        if self.worker_limit * self.workers > SQLITE_FLOW_RUNS:
+            log.warning(
+                "Prefect on SQLite holds %d flow runs at once here (docs/benchmarks.md): the pool is capped there"
+                " and the other runs of the %d asked for wait their turn; use PostgreSQL for more",
+                SQLITE_FLOW_RUNS,
+                self.worker_limit * self.workers,
+            )
 
     def _start_bucket(self) -> None:
         """The shared results bucket, and every run of the pool pointed at it."""

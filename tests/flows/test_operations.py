@@ -39,6 +39,7 @@ from flows.ops.status import callback_runs
 from flows.replies import deliver_reply
 from sandbox.harness import Harness, crashed
 from sandbox.rounds import candidate, round_data, write_round
+from sandbox.stack import SQLITE_FLOW_RUNS
 
 pytestmark = pytest.mark.stack
 MONITOR = "stuck-candidates/stuck-candidates"
@@ -47,6 +48,16 @@ MONITOR = "stuck-candidates/stuck-candidates"
 async def deployment(name: str) -> Any:
     async with get_client() as client:
         return await client.read_deployment_by_name(name)
+
+
+def test_the_embedded_default_caps_its_pool_at_what_sqlite_holds(harness: Harness) -> None:
+    # a worker started with a higher --limit gets no more runs at once: the rest wait their turn
+    # (bench/limits.py: at 30 uncapped, runs failed on SQLite's busy writer; capped, all ended)
+    async def pool_limit() -> int | None:
+        async with get_client() as client:
+            return (await client.read_work_pool("secondround")).concurrency_limit
+
+    assert asyncio.run(pool_limit()) == SQLITE_FLOW_RUNS
 
 
 def test_round_deploy_creates_then_updates_the_rounds_deployment(harness: Harness, tmp_path: Path) -> None:
