@@ -30,7 +30,7 @@ from web.inbox import Inbox, Stored
 log = logging.getLogger("web.late")
 WITH_HER = {Outcome.confirmed, Outcome.declined, Outcome.rescheduling}  # decided on something she said
 PAGE = {
-    Outcome.confirmed: "Your place is confirmed. Here are the details again.",
+    Outcome.confirmed: "Your place is confirmed.",  # the page shows the details below
     Outcome.declined: "We have recorded that you cannot come to this interview. Thank you for letting us know.",
     Outcome.rescheduling: "We have recorded that the proposed time does not suit you; {recruiter} will be in touch"
     " about another time.",

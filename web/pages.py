@@ -89,13 +89,12 @@ async def answer(
         notes=f"answered on her page (link of attempt {claim.attempt})",
     )
     who = f"{claim.round_id}.{claim.candidate_id}"
-    if await inbox.first_decision(claim.round_id, claim.candidate_id) is not None:
-        # a change of mind after her answer: kept for the recruiter, not acted on
-        late = f"link-late:{who}.{choice}"
-        await record_late(inbox, late, claim.round_id, claim.candidate_id, reply, why="after her answer")
-    elif (where := await standing_of(claim)) is not None and where.decided:
-        late = f"link-late:{who}.{choice}"
-        await record_late(inbox, late, claim.round_id, claim.candidate_id, reply, why="after her run had decided")
+    answered = await inbox.first_decision(claim.round_id, claim.candidate_id) is not None
+    where = None if answered else await standing_of(claim)
+    if answered or (where is not None and where.decided):
+        # a change of mind, or an answer after her run decided: kept for the recruiter, not acted on
+        why = "after her answer" if answered else "after her run had decided"
+        await record_late(inbox, f"link-late:{who}.{choice}", claim.round_id, claim.candidate_id, reply, why=why)
     else:  # one key per candidate: two quick clicks on two links store one answer
         await inbox.add(f"link:{who}", claim.round_id, claim.candidate_id, reply)
         request.app.state.deliverer.wake.set()
