@@ -3,7 +3,8 @@
 It reads like the process: claim her, line up the logistics, then for each attempt call her
 (the recruiter live, ``flows/live_call.py``, or automated; voicemail, email and SMS when she
 does not decide on the call), wait for her reply without
-holding a process (``flows/waits.py``), and finally confirm or release (``flows/settle.py``).
+holding a process (``flows/waits.py``), let her pick another time if she asks for one
+(``flows/rebooking.py``), and finally confirm or release (``flows/settle.py``).
 After every resume the body runs again from the top; every side effect is a task keyed by
 (round, candidate, attempt, step), so the replay skips what already happened.
 
@@ -38,6 +39,7 @@ from flows.models import (
     Slot,
     Wait,
 )
+from flows.rebooking import let_her_pick
 from flows.replies import share_slot
 from flows.settle import alert_recruiter, settle
 from flows.takeover import note_takeover
@@ -88,7 +90,8 @@ async def candidate_callback(request: CallbackRequest) -> CallbackResult:
         reply = await reach_out(request, booking.slot, attempt, timeline)
         if reply is None:
             reply = await wait_for_reply(request, attempt, timeline, run_id=run_id)
-    return await settle(request, booking, reply, timeline, outcome=outcome_of(reply), attempts=attempt)
+    booking, reply, moves = await let_her_pick(request, booking, reply, timeline, run_id=run_id)
+    return await settle(request, booking, reply, timeline, outcome=outcome_of(reply), attempts=attempt, move=moves)
 
 
 async def reach_out(request: CallbackRequest, slot: Slot, attempt: int, timeline: Timeline) -> Reply | None:

@@ -81,7 +81,7 @@ class Holding(BaseModel):
 
 
 @flow(name="hold-calendars")
-async def hold_calendars(request: CallbackRequest, slot: Slot, try_no: int) -> Holding:
+async def hold_calendars(request: CallbackRequest, slot: Slot, try_no: int, move: int = 0) -> Holding:
     """Hold the room and each panel member's calendar, one at a time in the order every run
     shares (``hold_order``), stopping at the first one taken or failing: of two runs racing for
     the same time exactly one wins."""
@@ -90,7 +90,7 @@ async def hold_calendars(request: CallbackRequest, slot: Slot, try_no: int) -> H
     made: list[HoldResult] = []
     for calendar in hold_order(refs, needed):
         try:
-            made.append(await _hold(request, slot, refs[calendar], step=_hold_step(calendar, try_no)))
+            made.append(await _hold(request, slot, refs[calendar], step=_hold_step(calendar, try_no, move)))
         except Exception as error:  # a calendar that refuses us (retries spent): a decision, not a crash
             return Holding(holds=made, failure=f"{calendar}: {error}")
         if not made[-1].ok:
@@ -98,10 +98,12 @@ async def hold_calendars(request: CallbackRequest, slot: Slot, try_no: int) -> H
     return Holding(holds=made)
 
 
-def _hold_step(calendar: str, try_no: int) -> str:
-    """``hold-room-try1``, ``hold-<staff id>-try1``: the step names the timeline shows."""
+def _hold_step(calendar: str, try_no: int, move: int) -> str:
+    """``hold-room-try1``, ``hold-<staff id>-try1`` (``hold-room-move1-try1`` for the time she
+    picked herself): the step names the timeline shows."""
     kind, name = calendar.split(":", 1)
-    return f"hold-{'room' if kind == 'room' else name}-try{try_no}"
+    moved = f"-move{move}" if move else ""
+    return f"hold-{'room' if kind == 'room' else name}{moved}-try{try_no}"
 
 
 async def _hold(request: CallbackRequest, slot: Slot, ref: str, *, step: str) -> HoldResult:
@@ -117,11 +119,14 @@ async def _hold(request: CallbackRequest, slot: Slot, ref: str, *, step: str) ->
 
 
 @flow(name="arrange-catering")
-async def arrange_catering(request: CallbackRequest, slot: Slot, *, kind: CateringMessage) -> Done | None:
+async def arrange_catering(
+    request: CallbackRequest, slot: Slot, *, kind: CateringMessage, move: int = 0
+) -> Done | None:
+    """The caterer's notice, order or cancellation for ``slot`` (``move``: after she picked another time)."""
     message = catering_email(request.round, request.candidate, slot, kind=kind)
     if message is None:
         return None
-    return await send_email(request.key(kind.step), message, to_candidate=False)
+    return await send_email(request.key(kind.step + (f"-move{move}" if move else "")), message, to_candidate=False)
 
 
 async def release_holds(request: CallbackRequest, holds: list[HoldResult]) -> list[Done]:

@@ -51,6 +51,14 @@ class Reply(RunInput):
         default="", max_length=1000, description="Anything the panel should know (access needs, dietary)"
     )
     notes: str = Field(default="", max_length=2000, description="Anything the recruiter wants on record")
+    chosen: Slot | None = Field(
+        default=None, description="With confirm, when she picks another time: the time she picked of those offered"
+    )
+    answers: str = Field(
+        default="",
+        max_length=40,
+        description="Empty for her answer to the invitation; the wait it answers (choice-1) when she picks a time",
+    )
 
     def impressions(self) -> str:
         """The recruiter's impressions in one line, for her timeline ("" when none were given)."""
@@ -98,6 +106,7 @@ class Wait(StrEnum):
     reply = "reply"  # her answer to an attempt, or the reply window's end
     call_window = "call-window"  # her next call time, or an earlier answer
     text_window = "text-window"  # her waking hours for a text, or an earlier answer
+    choice = "choice"  # her pick of the other times offered, or the end of her time to choose
 
     def pause_key(self, attempt: int, ring: int = 1) -> str:
         return f"{self.value}-{attempt}" + (f"-{ring}" if ring > 1 else "")
@@ -119,9 +128,12 @@ class Wait(StrEnum):
     @property
     def opened(self) -> str:
         """What a wait for her hours means when it ends without an answer."""
-        return {Wait.call_window: "her call time has come: calling", Wait.text_window: "her morning: texting"}.get(
-            self, "no reply"
-        )
+        opened = {
+            Wait.call_window: "her call time has come: calling",
+            Wait.text_window: "her morning: texting",
+            Wait.choice: "no time picked by the deadline",
+        }
+        return opened.get(self, "no reply")
 
     @classmethod
     def of(cls, pause_key: str | None) -> Wait | None:
@@ -190,6 +202,12 @@ class RecordedReply(Done):
     """How one wait ended, as settled once by ``record-reply``."""
 
     reply: Reply
+
+
+class Offer(Done):
+    """The other times offered to her when she asked for another time, computed once per offer."""
+
+    slots: list[Slot]
 
 
 class CallPlan(Done):

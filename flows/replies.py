@@ -26,13 +26,14 @@ from prefect.exceptions import NotPausedError, PrefectHTTPStatusError
 
 from config.errors import NoWaitingRunError
 from flows.deployments import candidate_tag, phone_tag
-from flows.models import CallbackRequest, Decision, Outcome, Reply, Slot, Wait
+from flows.models import CallbackRequest, Decision, Offer, Outcome, Reply, Slot, Wait
 from flows.ops.dashboard import read_row
 from tasks.claims import DEAD
 from tasks.run_inputs import inputs_with_prefix, resume_waiting
 
 INBOX = "inbox-"
-SLOT = "slot"
+SLOT = "slot"  # her held slot; "slot-move1" once she picked another time
+OFFER = "offer-"  # the times offered to her, by the pause key of the wait for her pick
 
 
 async def candidate_runs(round_id: str, candidate_id: str) -> list[FlowRun]:
@@ -57,10 +58,16 @@ class Standing:
     slot: Slot | None
     run: FlowRun
     outcome: Outcome | None = None
+    offer: tuple[Slot, ...] = ()  # the times she may pick from, while her run waits for her pick
 
     @property
     def decided(self) -> bool:
         return self.run.state is not None and self.run.state.is_final()
+
+    @property
+    def pause_key(self) -> str:
+        state = self.run.state
+        return (state.state_details.pause_key or "") if state is not None and state.is_paused() else ""
 
 
 async def standing(round_id: str, candidate_id: str) -> Standing | None:
@@ -78,14 +85,22 @@ async def standing_by_phone(phone: str) -> Standing | None:
 
 async def _standing(run: FlowRun) -> Standing:
     request = CallbackRequest.model_validate(run.parameters["request"])
+    offer_key = f"{OFFER}{run.state.state_details.pause_key}" if waits_for(run, Wait.choice) and run.state else ""
     async with get_client() as client:
-        stored = await client.filter_flow_run_input(run.id, key_prefix=SLOT, limit=1, exclude_keys=set())
-    slot = Slot.model_validate_json(stored[0].value) if stored else None
+        slots = await client.filter_flow_run_input(run.id, key_prefix=SLOT, limit=10, exclude_keys=set())
+        offers = (
+            await client.filter_flow_run_input(run.id, key_prefix=offer_key, limit=5, exclude_keys=set())
+            if offer_key
+            else []
+        )
+    newest = max(slots, key=lambda item: item.key, default=None)  # "slot" < "slot-move1" < "slot-move2"
+    offer = next((Offer.model_validate_json(o.value) for o in offers if o.key == offer_key), None)
     outcome = None
     if run.state is not None and run.state.is_final():
         row = await read_row(request.round.id, request.candidate.id)
         outcome = Outcome(row.outcome) if row is not None and row.outcome else None
-    return Standing(request=request, slot=slot, run=run, outcome=outcome)
+    slot = Slot.model_validate_json(newest.value) if newest is not None else None
+    return Standing(request=request, slot=slot, run=run, outcome=outcome, offer=tuple(offer.slots if offer else ()))
 
 
 async def store_on_run(client: PrefectClient, run_id: UUID, key: str, value: str) -> bool:
@@ -100,16 +115,28 @@ async def store_on_run(client: PrefectClient, run_id: UUID, key: str, value: str
     return True
 
 
-async def share_slot(run_id: str, slot: Slot) -> None:
+async def share_slot(run_id: str, slot: Slot, *, move: int = 0) -> None:
     """Put her held slot where the inbound service finds it for her page; once (replays find it)."""
     async with get_client() as client:
-        await store_on_run(client, UUID(run_id), SLOT, slot.model_dump_json())
+        await store_on_run(client, UUID(run_id), SLOT + (f"-move{move}" if move else ""), slot.model_dump_json())
+
+
+def waits_for(run: FlowRun, what: Wait) -> bool:
+    """Whether her run is suspended at a wait of ``what``."""
+    state = run.state
+    return state is not None and state.is_paused() and Wait.of(state.state_details.pause_key) is what
+
+
+def _waits_for_this(run: FlowRun, reply: Reply) -> bool:
+    """Whether her run waits for ``reply``: her answer to the invitation, or to one offer of times."""
+    if not reply.answers:
+        return waits_for_reply(run)
+    return run.state is not None and run.state.is_paused() and run.state.state_details.pause_key == reply.answers
 
 
 def waits_for_reply(run: FlowRun) -> bool:
     """Whether her run is suspended at a reply wait (not at her call window)."""
-    state = run.state
-    return state is not None and state.is_paused() and Wait.of(state.state_details.pause_key) is Wait.reply
+    return waits_for(run, Wait.reply)
 
 
 async def _active_run(round_id: str, candidate_id: str) -> FlowRun:
@@ -141,7 +168,7 @@ async def deliver_reply(
             run = await client.read_flow_run(run.id)
             if run.state is not None and run.state.is_final():
                 return str(run.id)  # it decided meanwhile: from this reply (inbox) or another
-            if waits_for_reply(run):
+            if _waits_for_this(run, reply):
                 try:
                     await resume_waiting(run.id, reply)
                     return str(run.id)

@@ -21,9 +21,10 @@ from flows.messages.context import context
 from flows.messages.invites import interview_invite
 from flows.messages.render import CateringMessage, recruiter_email, render_email, staff_email
 from flows.models import CallbackRequest, CallbackResult, Outcome, Reply, Slot
+from flows.planning.slots import panel_calendar
 from flows.timeline import Timeline
 from flows.waitlist import offer_to_waitlist
-from tasks.calendars import HoldResult, make_meeting_link, settle_hold
+from tasks.calendars import HoldResult, calendar_refs, make_meeting_link, settle_hold
 from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done
 from tasks.mail import Invite, Sent, send_email
 
@@ -44,9 +45,12 @@ async def settle(
     *,
     outcome: Outcome,
     attempts: int,
+    move: int = 0,
 ) -> CallbackResult:
+    """Confirm or release; ``move``: how many times she picked another time herself (each
+    confirmation of a new time is its own message, and its invite outranks the last)."""
     if outcome is Outcome.confirmed:
-        timeline.add(*await _confirm(request, booking, reply))
+        timeline.add(*await _confirm(request, booking, reply, move=move))
     else:
         cancels = any(line.step == "confirmation" for line in timeline.lines)  # an invite is in her calendar
         wish = reply.preferred_time if reply is not None else ""
@@ -68,21 +72,26 @@ async def settle(
     )
 
 
-async def _confirm(request: CallbackRequest, booking: Booking, reply: Reply | None) -> list[Done]:
+def _moved(step: str, move: int) -> str:
+    """The step of a message about the time she moved to (``confirmation-move1``)."""
+    return f"{step}-move{move}" if move else step
+
+
+async def _confirm(request: CallbackRequest, booking: Booking, reply: Reply | None, *, move: int) -> list[Done]:
     assert booking.slot is not None
     round_, meeting = await _video_meeting(request, booking)
     candidate = request.candidate
     ctx = context(round_, candidate, booking.slot)
     told = dataclasses.replace(ctx, her_questions=reply.questions, for_panel=reply.for_panel) if reply else ctx
-    invite = Invite(ics=_invite(request, booking.slot, "REQUEST", round_=round_), method="REQUEST")
+    invite = Invite(ics=_invite(request, booking.slot, "REQUEST", round_=round_, move=move), method="REQUEST")
     message = render_email("confirmation", ctx, to=candidate.email, to_name=candidate.name, invite=invite)
     sends = [
-        send_email(request.key("confirmation"), message),
-        arrange_catering(request, booking.slot, kind=CateringMessage.order),
+        send_email(request.key(_moved("confirmation", move)), message),
+        arrange_catering(request, booking.slot, kind=CateringMessage.order, move=move),
     ]
     for staff_id in round_.plan.panel:
         message = staff_email("staff_briefing", told, round_.staff_member(staff_id))
-        sends.append(send_email(request.key(f"briefing-{staff_id}"), message, to_candidate=False))
+        sends.append(send_email(request.key(_moved(f"briefing-{staff_id}", move)), message, to_candidate=False))
     settles = [_book(request, hold, booking.slot) for hold in booking.holds]
     lines = meeting + [line for line in await asyncio.gather(*settles, *sends) if line is not None]
     return lines + await _alert_refusals(request, lines)
@@ -104,7 +113,8 @@ async def _video_meeting(request: CallbackRequest, booking: Booking) -> tuple[Ro
     """A video interview without a link of its own gets a meeting on the lead interviewer's
     booked event before anyone is told, so that every message and invite carries its link."""
     plan = request.round.plan
-    lead = next((h for h in booking.holds if h.step.startswith(f"hold-{plan.panel[0]}-try")), None)
+    lead_calendar = calendar_refs(request.round)[panel_calendar(plan.panel[0])]
+    lead = next((h for h in booking.holds if h.calendar == lead_calendar), None)
     if plan.format is not InterviewFormat.video or plan.meeting_link or lead is None:
         return request.round, []
     assert booking.slot is not None
@@ -157,11 +167,24 @@ async def _release(
 
 
 def _invite(
-    request: CallbackRequest, slot: Slot, method: Literal["REQUEST", "CANCEL"], *, round_: RoundDetails | None = None
+    request: CallbackRequest,
+    slot: Slot,
+    method: Literal["REQUEST", "CANCEL"],
+    *,
+    round_: RoundDetails | None = None,
+    move: int = 0,
 ) -> str:
     stamp = slot.start - timedelta(days=1)  # any fixed instant will do; a replay renders the same bytes
+    # one event in her calendar for the whole story: each new time outranks the last, a cancel the time it cancels
+    sequence = 2 * move + (1 if method == "CANCEL" else 0)
     return interview_invite(
-        round_ or request.round, request.candidate, slot, method=method, stamp=stamp, domain=get_settings().mail_domain
+        round_ or request.round,
+        request.candidate,
+        slot,
+        method=method,
+        stamp=stamp,
+        domain=get_settings().mail_domain,
+        sequence=sequence,
     )
 
 

@@ -45,7 +45,8 @@ async def wait(
     ring: int = 1,
 ) -> Reply:
     """Suspend until ``until`` (scaled by the time scale) or an earlier reply; the timer is a
-    scheduled ``reply-deadline`` run, so nothing is held meanwhile."""
+    scheduled ``reply-deadline`` run, so nothing is held meanwhile. A wait for her pick
+    (``Wait.choice``) is ended only by an answer to it (``Reply.answers``: its pause key)."""
     now = datetime.now(timezone.utc)
     due = reply_due(now, until - now, time_scale=get_settings().time_scale)
     pause_key = what.pause_key(attempt, ring)
@@ -58,32 +59,54 @@ async def wait(
         # decides; a rerun's new timer for it finds nothing waiting on it and does nothing
         timeline.add(ended)
         return ended.reply
-    earlier = await read_input(what.response_key(attempt, ring), run_id=UUID(run_id))
-    kept = await inbox(UUID(run_id)) if what is Wait.reply and earlier is None else []
-    if earlier is not None:
-        # this run was resumed here before it crashed and was retried: a retry makes Prefect
-        # forget the run's pauses, and suspending again would wait for a timer that has fired
-        reply = Reply(**earlier)
-    elif kept:  # she answered while no run of hers was waiting (the one she answered died)
-        reply = kept[0]
-    else:
+    answered = pause_key if what is Wait.choice else ""  # which stored answers end this wait
+    reply = await _arrived(what, attempt, ring, run_id=run_id, answers=answered)
+    if reply is None:
         waiting = _waiting_line(what, attempt, ring)
         await timeline.publish(waiting, next_action=_next_action(request, what, attempt, due, ring=ring))
         async with suspending():  # no heartbeat once suspended, or the run is taken for dead
             reply = await asuspend_flow_run(wait_for_input=Reply, key=pause_key)
-    recorded = await record_reply(recorded_key, reply=reply, run_id=run_id)
+    recorded = await record_reply(recorded_key, reply=reply, run_id=run_id, answers=answered)
     timeline.add(recorded)
     return recorded.reply
 
 
+async def _arrived(what: Wait, attempt: int, ring: int, *, run_id: str, answers: str) -> Reply | None:
+    """What ended this wait before it could suspend, if anything: the answer Prefect kept for it
+    (this run was resumed here before it crashed and was retried: a retry makes Prefect forget the
+    run's pauses, and suspending again would wait for a timer that has fired), or an answer stored
+    while no run of hers was waiting (the one she answered died)."""
+    earlier = await read_input(what.response_key(attempt, ring), run_id=UUID(run_id))
+    if earlier is not None:
+        return Reply(**earlier)
+    if what not in (Wait.reply, Wait.choice):
+        return None
+    kept = _answers(await inbox(UUID(run_id)), answers)
+    return kept[0] if kept else None
+
+
+def _answers(stored: list[Reply], answers: str) -> list[Reply]:
+    """The stored answers that can end a wait: her answers to the invitation (``answers`` empty),
+    or to the wait for her pick whose pause key ``answers`` is."""
+    return [r for r in stored if r.answers == answers]
+
+
 def _waiting_line(what: Wait, attempt: int, ring: int = 1) -> str:
+    if what is Wait.choice:
+        return f"waiting for her to pick another time ({_ordinal(ring)} offer of move {attempt})"
     if ring > 1:
         return f"waiting to ring the recruiter again (ring {ring}) for attempt {attempt}"
     waiting = {Wait.reply: "a reply to", Wait.call_window: "her call window for", Wait.text_window: "her morning for"}
     return f"waiting for {waiting[what]} attempt {attempt}"
 
 
+def _ordinal(n: int) -> str:
+    return {1: "first", 2: "second", 3: "third"}.get(n, f"{n}th")
+
+
 def _next_action(request: CallbackRequest, what: Wait, attempt: int, due: datetime, *, ring: int = 1) -> str:
+    if what is Wait.choice:
+        return f"no time picked: the recruiter is told at {due:%d %b %H:%M:%S} UTC"
     if ring > 1:
         return f"ring the recruiter again at {due:%d %b %H:%M:%S} UTC"
     if what is Wait.reply:
@@ -94,11 +117,11 @@ def _next_action(request: CallbackRequest, what: Wait, attempt: int, due: dateti
 
 
 @task(name="record-reply", cache_policy=BY_BUSINESS_KEY)
-async def record_reply(key: EffectKey, *, reply: Reply, run_id: str) -> RecordedReply:
+async def record_reply(key: EffectKey, *, reply: Reply, run_id: str, answers: str = "") -> RecordedReply:
     """Settle what a wait ended with, once: a stored answer beats the deadline's "no reply"
     (the two can resume the run at the same moment). Cached, so replays decide the same."""
     if reply.decision is Decision.no_reply:
-        stored = await inbox(UUID(run_id))
+        stored = _answers(await inbox(UUID(run_id)), answers)
         reply = stored[0] if stored else reply
     if reply.decision is Decision.no_reply:
         hours = Wait.recorded_by(key.step)
@@ -106,6 +129,9 @@ async def record_reply(key: EffectKey, *, reply: Reply, run_id: str) -> Recorded
             line = done(key, hours.opened)
         else:
             line = done(key, f"no reply by the deadline ({reply.channel.value})", event="no-reply")
+    elif reply.chosen is not None:
+        picked = f"{reply.chosen.start:%d %b %H:%M} UTC in {reply.chosen.room_id}"
+        line = done(key, f"picked {picked} by {reply.channel.value}", event="picked", channel=reply.channel.value)
     else:
         said = "".join(
             f"; {part}" for part in (reply.impressions(), f"notes: {reply.notes}" if reply.notes else "") if part

@@ -13,7 +13,8 @@ invalid-number (refused at creation, error 21217). On a live call she simply tal
 recruiter if she answers. The recruiter's phone is scripted by ring (``sandbox/conference.py``):
 connect, connect-play-recording, answer-decline, answer-hangup, no-answer, busy, failed; after
 the list, ``otherwise``. ``reply`` is played by the demo's candidates (``via: recruiter``: the
-recruiter records her answer on the form).
+recruiter records her answer on the form; ``another-time`` by link: she asks for another time on
+her page, then picks the ``pick``-th of the times it offers).
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ class CallBehaviour(StrEnum):
 
 class ScriptedReply(BaseModel):
     after_attempt: int = Field(ge=1)
-    outcome: Literal["confirm", "decline"]
+    outcome: Literal["confirm", "decline", "another-time"]
     via: Literal["link", "sms", "call", "recruiter"] = "link"
+    pick: int = Field(default=0, ge=0, description="another-time on her page: which of the times offered she picks")
     delay: timedelta = timedelta(seconds=3)
     enthusiasm: int = Field(default=4, ge=1, le=5, description="What the recruiter records (via: recruiter)")
     professionalism: int = Field(default=5, ge=1, le=5)

@@ -3,7 +3,8 @@ recruiter records what she said on the form we sent after the call, each through
 service (``web/``) as in production.
 
 Reads the ledger to see what each scripted candidate has received, then answers her way: opens
-the link in her email and presses the button, texts YES or NO to our number (the sandbox Twilio
+the link in her email and presses the button (or asks for another time there and picks one of
+the times offered), texts YES or NO to our number (the sandbox Twilio
 posts the signed webhook), calls back and presses 1 or 2, or the recruiter posts her answer.
 """
 
@@ -58,7 +59,9 @@ class ScriptedRepliers:
     async def answer(self, candidate: Candidate, reply: ScriptedReply, email: Effect) -> None:
         yes = reply.outcome == "confirm"
         async with httpx.AsyncClient(timeout=30, follow_redirects=True) as http:
-            if reply.via == "link":
+            if reply.via == "link" and reply.outcome == "another-time":
+                await pick_another_time(http, LINK.findall(email.body["body"])[2], pick=reply.pick)
+            elif reply.via == "link":
                 confirm, decline, *_ = LINK.findall(email.body["body"])
                 link = confirm if yes else decline
                 (await http.get(link)).raise_for_status()  # she reads her page, then presses the button
@@ -87,6 +90,17 @@ class ScriptedRepliers:
         recorded |= {"enthusiasm": reply.enthusiasm, "professionalism": reply.professionalism}
         headers = {"Authorization": "Bearer sandbox", "Idempotency-Key": f"{self.round.id}.{candidate.id}"}
         (await http.post(f"{self.web_url}/recruiter/replies", json=recorded, headers=headers)).raise_for_status()
+
+
+async def pick_another_time(http: httpx.AsyncClient, link: str, *, pick: int, patience: float = 300) -> None:
+    """On her page: asks for another time, waits for the times her run offers, picks one."""
+    (await http.post(link, data={"choice": "another-time"})).raise_for_status()
+    give_up = asyncio.get_running_loop().time() + patience
+    while "Book this time" not in (await http.get(link)).text:
+        if asyncio.get_running_loop().time() > give_up:
+            raise TimeoutError(f"her page offered no times in {patience:.0f} s")
+        await asyncio.sleep(1)
+    (await http.post(link, data={"choice": "pick", "slot": str(pick)})).raise_for_status()
 
 
 async def record_on_form(

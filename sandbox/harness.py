@@ -28,11 +28,12 @@ from prefect.deployments import arun_deployment
 from config.loading import parse_round
 from config.round import HiringRound
 from flows.deployments import CALLBACK, candidate_tag, round_tag
-from flows.models import CallbackRequest, CallbackResult, Reply
+from flows.models import CallbackRequest, CallbackResult, Reply, Slot
 from flows.replies import candidate_runs, deliver_reply, waits_for_reply
 from sandbox.ledger import Effect, Ledger
 from sandbox.stack import LocalStack
 from tasks.clients.caldav import caldav
+from tasks.clients.reservations import Entry
 
 
 class Harness:
@@ -71,6 +72,14 @@ class Harness:
             return [status for uid, status in found if uid.startswith(f"{round_id}.{candidate_id}.")]
 
         return asyncio.run(read())
+
+    async def take(self, round_id: str, slot: Slot, *, by: str = "someone-else") -> None:
+        """Hold ``slot`` on the lead interviewer's calendar the way another candidate's run does."""
+        round_, settings = self.rounds[round_id], self.stack.read_settings()
+        url = f"{settings.caldav_url.rstrip('/')}/staff-{round_.plan.panel[0]}/"
+        entry = Entry(f"{round_id}.{by}.0.hold@{settings.mail_domain}", slot.start, slot.end)
+        async with caldav(settings) as dav:
+            await dav.hold(url, entry, summary=f"Hold: {round_.plan.title}", guard=round_.plan.buffer)
 
     async def start(self, round_: HiringRound, candidate_id: str, *, env: dict[str, str] | None = None) -> UUID:
         request = CallbackRequest(round=round_.details, candidate=round_.candidate(candidate_id))

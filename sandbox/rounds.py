@@ -67,11 +67,19 @@ def interview_day(day: int) -> date:
     return FIRST_DAY + timedelta(days=day - FIRST_DAY.day, weeks=WEEKS)
 
 
-def candidate(cid: str, *, day: int, voice: bool = True, sms: bool = False, **extra: Any) -> dict[str, Any]:
-    """A test candidate free for a whole office day of the plan (on the London office's clock),
-    living where it is daytime now."""
-    on, office = interview_day(day), ZoneInfo("Europe/London")
-    free = [datetime.combine(on, time(hour), office).isoformat() for hour in (9, 18)]
+def candidate(
+    cid: str, *, day: int, voice: bool = True, sms: bool = False, also: tuple[int, ...] = (), **extra: Any
+) -> dict[str, Any]:
+    """A test candidate free for a whole office day of the plan (and the days ``also``, on the
+    London office's clock), living where it is daytime now."""
+    office = ZoneInfo("Europe/London")
+    free = [
+        {
+            "start": datetime.combine(on, time(9), office).isoformat(),
+            "end": datetime.combine(on, time(18), office).isoformat(),
+        }
+        for on in map(interview_day, (day, *also))
+    ]
     return {
         "id": cid,
         "name": f"{cid.title()} Test",
@@ -79,7 +87,7 @@ def candidate(cid: str, *, day: int, voice: bool = True, sms: bool = False, **ex
         "email": f"{cid}@mail.example",
         "time_zone": awake_zone(),
         "call_times": call_times(),
-        "interview_times": [{"start": free[0], "end": free[1]}],
+        "interview_times": free,
         "consent": {"automated_voice": voice, "sms": sms},
         **extra,
     }

@@ -18,11 +18,13 @@ import email.policy
 import logging
 import ssl
 from collections import Counter
+from datetime import timezone
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from icalendar import Calendar
 
 from config.settings import Settings
 from sandbox.ledger import Ledger
@@ -98,8 +100,21 @@ def _summary(message: EmailMessage, *, tls: bool) -> dict[str, Any]:
         "body": text.get_content() if text is not None else "",
         "parts": [part.get_content_type() for part in message.walk()],
         "attachments": [part.get_filename() for part in message.iter_attachments()],
+        "invite": _invite(message),
         "tls": tls,
     }
+
+
+def _invite(message: EmailMessage) -> dict[str, Any]:
+    """The calendar invite's identity and time, so a test can follow one event through changes."""
+    for part in message.walk():
+        if part.get_content_type() == "text/calendar":
+            calendar = Calendar.from_ical(part.get_content())
+            event = calendar.walk("VEVENT")[0]
+            start = event.decoded("dtstart").astimezone(timezone.utc).isoformat()
+            method, sequence = str(calendar.get("method", "")), int(event.get("sequence", 0))
+            return {"uid": str(event["uid"]), "sequence": sequence, "method": method, "start": start}
+    return {}
 
 
 async def serve(settings: Settings, *, port: int, tls_dir: Path) -> None:

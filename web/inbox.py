@@ -99,11 +99,21 @@ class Inbox:
         """Her first stored decision that was not late (a second one changes nothing), or None."""
         rows = await self.sql.fetch(
             f"select {_COLUMNS} from replies where round_id = ? and candidate_id = ? and state != 'late'"
-            " order by received_at, {order} limit 1",
+            " and key not like 'pick:%' order by received_at, {order} limit 1",
             round_id,
             candidate_id,
         )
         return _stored(rows[0]) if rows else None
+
+    async def picks(self, round_id: str, candidate_id: str) -> list[Stored]:
+        """Her answers to the times offered her (``pick:`` keys), oldest first."""
+        rows = await self.sql.fetch(
+            f"select {_COLUMNS} from replies where round_id = ? and candidate_id = ? and key like 'pick:%'"
+            " order by received_at, {order}",
+            round_id,
+            candidate_id,
+        )
+        return [_stored(r) for r in rows]
 
     async def opt_out(self, phone: str, word: str) -> None:
         now = datetime.now(timezone.utc).isoformat()

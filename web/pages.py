@@ -1,5 +1,6 @@
 """The candidate's page: ``/r/<token>`` from her email or SMS shows every detail of the interview
-in her time zone and three choices (come, cannot come, another time).
+in her time zone and three choices (come, cannot come, another time); when she asked for
+another time, the times she may pick instead (``web/choosing.py``).
 
 The token (``config/links.py``) is signed and bound to round, candidate and attempt, and expires
 when the interview starts. A changed or forged token gets 400, an expired one 410, and neither
@@ -20,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from flows.messages.context import context
 from flows.models import Decision, Reply, ReplyChannel
 from flows.replies import Standing
+from web.choosing import PICKS, picking, record_pick
 from web.inbox import Inbox, Stored
 from web.late import holds_her_slot, record_late, settled_notice
 from web.signed import page_response, signed_claim, standing_of
@@ -30,7 +32,7 @@ CHOICES = {"confirm": Decision.confirm, "decline": Decision.decline, "another-ti
 SAID = {
     Decision.confirm: "you will come to the interview. Thank you, we look forward to meeting you.",
     Decision.decline: "you cannot come to the interview. Thank you for letting us know.",
-    Decision.another_time: "the proposed time does not suit you. The recruiter will be in touch about another time.",
+    Decision.another_time: "the proposed time does not suit you. We will be in touch about another time.",
 }
 
 
@@ -50,17 +52,23 @@ async def page(token: str, request: Request) -> Response:
         return claim
     inbox: Inbox = request.app.state.inbox
     where = await standing_of(claim)
+    pick = picking(where, await inbox.picks(claim.round_id, claim.candidate_id))
+    shown = where.slot if where is not None and holds_her_slot(where) else None
+    shown = pick.slot if pick is not None and pick.slot is not None else shown
     ctx = None
+    if where is not None and shown is not None:
+        ctx = context(where.request.round, where.request.candidate, shown, attempt=claim.attempt)
     zone = where.request.candidate.time_zone if where is not None else "UTC"
-    if where is not None and where.slot is not None and holds_her_slot(where):
-        ctx = context(where.request.round, where.request.candidate, where.slot, attempt=claim.attempt)
-    decided = _decided(await inbox.first_decision(claim.round_id, claim.candidate_id), where, zone)
+    decided = (
+        pick.notice if pick else _decided(await inbox.first_decision(claim.round_id, claim.candidate_id), where, zone)
+    )
     title = f"Second interview: {ctx.title}" if ctx else "Second interview"
     return page_response(
         "candidate.html",
         title=title,
         ctx=ctx,
         decided=decided,
+        offered=pick.offered if pick else (),
         closed=where is not None and where.decided,
         chosen=claim.choice,
         action=f"/r/{token}",
@@ -73,10 +81,17 @@ async def answer(
     request: Request,
     choice: Annotated[str, Form(max_length=20)],
     times: Annotated[str, Form(max_length=500)] = "",
+    slot: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     claim = signed_claim(token, set(CHOICES))
     if isinstance(claim, HTMLResponse):
         return claim
+    if choice in PICKS:  # her pick of the other times offered
+        if await record_pick(
+            request.app.state.inbox, claim, await standing_of(claim), choice=choice, slot=slot, times=times
+        ):
+            request.app.state.deliverer.wake.set()
+        return RedirectResponse(f"/r/{token}", status_code=303)
     if choice not in CHOICES:
         return page_response(
             "problem.html", 422, title="We did not understand", message="Sorry: please use the buttons."

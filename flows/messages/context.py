@@ -8,6 +8,7 @@ the context lacks fails the type check (callers) or ``tests/test_messages.py`` (
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, TypedDict
@@ -91,6 +92,8 @@ class MessageContext(_Values):
     for_panel: str = ""  # what the recruiter says the panel should know (access needs, dietary)
     first_interview: str = ""  # the round file's line from her first interview, for the call guide
     recorded: bool = False  # the recruiter's live call is recorded (she is told at the start)
+    offered: tuple[str, ...] = ()  # the other times she may pick, on her clocks (she asked for another time)
+    choose_within: str = ""  # how long they stay open
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,13 @@ def _callback(recruiter_phone: str | None) -> _Callback:
     """Where her call back reaches us (our number, else the recruiter's), written and spoken."""
     number = get_settings().twilio_from_number or recruiter_phone or ""
     return {"callback_number": number, "callback_spoken": clock.spoken_number(number)}
+
+
+def offered_times(ctx: MessageContext, round_: RoundDetails, candidate: Candidate, slots: list[Slot]) -> MessageContext:
+    """Her context with the other times offered to her, each on her clocks."""
+    first, other = clock.clocks_for(round_, candidate)
+    offered = tuple(clock.written(slot.start, first, other) for slot in slots)
+    return dataclasses.replace(ctx, offered=offered, choose_within=span(round_.changes.choose_window))
 
 
 def context(

@@ -63,7 +63,10 @@ def interview_invite(
     method: Literal["REQUEST", "CANCEL"],
     stamp: datetime,
     domain: str,
+    sequence: int | None = None,
 ) -> str:
+    """The invite; ``sequence`` (default 0 for a request, 1 for a cancel) grows with each change,
+    so that her calendar takes a new time or a cancel over what it holds."""
     zone = ZoneInfo(round_.venue_zone)  # absolute instants, on the interview's own clock
     cal = Calendar()
     cal.add("prodid", "-//secondround//Second interview//EN")
@@ -77,7 +80,7 @@ def interview_invite(
     event.add("summary", f"{round_.plan.title}, {round_.organisation.name}")
     event.add("location", _location(round_))
     event.add("description", _description(round_, candidate, slot))
-    event.add("sequence", 0 if method == "REQUEST" else 1)  # a cancel must outrank the request it cancels
+    event.add("sequence", sequence if sequence is not None else (0 if method == "REQUEST" else 1))
     event.add("status", "CONFIRMED" if method == "REQUEST" else "CANCELLED")
     recruiter = round_.organisation.recruiter
     event.add("organizer", _address(recruiter.name, recruiter.email))

@@ -24,6 +24,8 @@ EMAIL_KINDS = (
     "retry",
     "confirmation",
     "release",
+    "choose",
+    "choose_again",
     "staff_briefing",
     "staff_release",
     "recruiter_alert",

@@ -10,7 +10,7 @@ closed dates) and within the plan's dates: ``fits`` says so for any slot.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -115,12 +115,26 @@ def plan_round(
 def choose_slot(
     round_: RoundDetails, candidate: Candidate, busy: Mapping[str, Intervals], *, exclude: Sequence[Slot] = ()
 ) -> Slot | None:
+    return next(free_slots(round_, candidate, busy, exclude=exclude), None)
+
+
+def free_slots(
+    round_: RoundDetails,
+    candidate: Candidate,
+    busy: Mapping[str, Intervals],
+    *,
+    exclude: Sequence[Slot] = (),
+    after: datetime | None = None,
+) -> Iterator[Slot]:
+    """Every free slot in her interview free times, earliest first: the office hours, the panel
+    (buffer included) and the smallest free room that is large enough; none overlapping
+    ``exclude`` or starting before ``after``."""
     plan = round_.plan
     rooms = sorted((r for r in round_.rooms if r.capacity >= plan.room_capacity), key=lambda r: r.capacity)
     for window in sorted(candidate.interview_times, key=lambda w: w.start):
         for start in _grid_starts(window.start, window.end, plan.duration):
             end = start + plan.duration
-            if not within_hours(round_, start, end):
+            if (after is not None and start < after) or not within_hours(round_, start, end):
                 continue
             if any(s.start < end and s.end > start for s in exclude):
                 continue
@@ -129,8 +143,27 @@ def choose_slot(
                 continue
             room = next((r for r in rooms if _free(busy.get(room_calendar(r.id), ()), *padded)), None)
             if room is not None:
-                return Slot(start=start, end=end, room_id=room.id)
-    return None
+                yield Slot(start=start, end=end, room_id=room.id)
+
+
+def offer_slots(
+    round_: RoundDetails,
+    candidate: Candidate,
+    busy: Mapping[str, Intervals],
+    *,
+    exclude: Sequence[Slot],
+    after: datetime,
+) -> list[Slot]:
+    """What her page offers when she asks for another time: at most ``changes.offers`` free slots,
+    no two overlapping (a choice of times, not one morning in half-hour steps)."""
+    chosen: list[Slot] = []
+    for slot in free_slots(round_, candidate, busy, exclude=exclude, after=after):
+        if any(c.start < slot.end and c.end > slot.start for c in chosen):
+            continue
+        chosen.append(slot)
+        if len(chosen) == round_.changes.offers:
+            break
+    return chosen
 
 
 def search_window(round_: RoundDetails) -> tuple[datetime, datetime]:

@@ -16,7 +16,7 @@ from prefect import get_client
 from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
 
 from flows.models import Decision, Reply, ReplyChannel
-from flows.replies import deliver_reply, inbox
+from flows.replies import deliver_reply, inbox, standing
 from sandbox.harness import Harness
 from sandbox.rounds import candidate, round_data
 from web.inbox import Inbox
@@ -24,6 +24,7 @@ from web.inbox import Inbox
 ROUND = "inbound"
 CALLS = {"lin": ["no-answer"], "sam": ["no-answer"], "tom": ["no-answer", "no-answer"], "uma": ["no-answer"]}
 CALLS |= {"vic": ["no-answer"], "wes": ["no-answer"], "xia": ["no-answer"], "yan": ["no-answer", "no-answer"]}
+CALLS |= {"zoe": ["no-answer"], "ada": ["no-answer"]}
 
 
 def links(harness: Harness, cid: str) -> list[str]:
@@ -40,6 +41,15 @@ class Play:
     @property
     def web(self) -> str:
         return self.harness.stack.web_url
+
+    async def offered(self, link: str, *, notice: str) -> httpx.Response:
+        """Her page, once it offers her times with ``notice`` (her run has read the calendars)."""
+        for _ in range(240):
+            page = await self.http.get(link)
+            if notice in page.text and "Book this time" in page.text:
+                return page
+            await asyncio.sleep(0.5)
+        raise TimeoutError(f"{link} never offered times: {page.text[-400:]}")
 
     async def texts(self, cid: str, body: str) -> str:
         """She texts us (the sandbox Twilio posts the signed webhook); our TwiML answer."""
@@ -86,6 +96,30 @@ async def vic(p: Play) -> None:
     p.seen["vic-2"] = (await p.http.post(f"{p.web}/recruiter/replies", json=body, headers=auth)).json()
 
 
+async def zoe(p: Play) -> None:
+    """She asks for another time on her page and picks the second of the times offered."""
+    await Harness.waiting(ROUND, "zoe")
+    another = links(p.harness, "zoe")[2]
+    await p.http.post(another, data={"choice": "another-time", "times": "any weekday"})
+    p.seen["zoe-offer"] = await p.offered(another, notice="You asked for another time")
+    p.seen["zoe-offered"] = (await standing(ROUND, "zoe")).offer  # type: ignore[union-attr]
+    p.seen["zoe-picked"] = await p.http.post(another, data={"choice": "pick", "slot": "1"})
+
+
+async def ada(p: Play) -> None:
+    """She picks a time that another candidate's run takes just before her pick reaches us."""
+    await Harness.waiting(ROUND, "ada")
+    another = links(p.harness, "ada")[2]
+    await p.http.post(another, data={"choice": "another-time"})
+    await p.offered(another, notice="You asked for another time")
+    first = (await standing(ROUND, "ada")).offer  # type: ignore[union-attr]
+    await p.harness.take(ROUND, first[0])
+    await p.http.post(another, data={"choice": "pick", "slot": "0"})
+    p.seen["ada-again"] = await p.offered(another, notice="taken by someone else")
+    p.seen["ada-offers"] = (first, (await standing(ROUND, "ada")).offer)  # type: ignore[union-attr]
+    await p.http.post(another, data={"choice": "pick", "slot": "0"})
+
+
 async def wes(p: Play) -> None:
     # the service crashed after storing her reply on the run and before noting it: it is
     # delivered again under the same key, twice at once even; the run gets it once
@@ -126,24 +160,29 @@ def play_inbound(harness: Harness) -> dict[str, Any]:
         candidate("sam", day=8, sms=True),
         candidate("tom", day=9, sms=True),
         candidate("uma", day=10),
-        candidate("vic", day=11),
+        candidate("vic", day=11, also=(25,)),  # offered day 25, picks nothing in time
         candidate("wes", day=14),
         candidate("xia", day=15),
         candidate("yan", day=16, sms=True),  # silent twice, then answers when her time has passed
+        candidate("zoe", day=17, also=(18, 21)),  # picks another time herself
+        candidate("ada", day=22, also=(23, 24)),  # picks a time taken meanwhile, then another
     ]
-    round_ = harness.round(round_data(ROUND, people), CALLS)
+    data = round_data(ROUND, people)
+    data["changes"] = {"choose_window": "PT72H"}  # 24 s here: time to read the page and pick
+    round_ = harness.round(data, CALLS)
 
     async def play() -> dict[str, Any]:
         ids = {cid: await harness.start(round_, cid) for cid in CALLS}
         async with httpx.AsyncClient(timeout=60, follow_redirects=True) as http:
             p = Play(harness, http, {c.id: c.phone for c in round_.candidates})
-            await asyncio.gather(*(scenario(p) for scenario in (lin, sam, tom, uma, vic, wes, xia)))
+            await asyncio.gather(*(scenario(p) for scenario in (lin, sam, tom, uma, vic, wes, xia, zoe, ada)))
             await harness.wait(list(ids.values()), timeout=300)
             p.seen["results"] = {cid: await harness.result(run_id) for cid, run_id in ids.items()}
             decline = links(harness, "lin")[1]
             p.seen["again"] = await http.post(decline, data={"choice": "decline"})  # after the decision
             p.seen["sam-no"] = await p.texts("sam", "no")
             await late_answers(p)
+            p.seen["zoe-moved"] = await http.get(links(harness, "zoe")[2])
             return p.seen
 
     return asyncio.run(play())

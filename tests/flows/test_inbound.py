@@ -89,6 +89,9 @@ def test_the_recruiter_records_another_time_once(played: dict[str, Any], harness
     assert played["vic-1"]["new"] is True and played["vic-2"]["new"] is False
     assert played["vic-1"]["key"] == played["vic-2"]["key"]
     vic = results(played)["vic"]
+    # she was emailed another time to pick and picked none in time: the recruiter takes over
+    assert "1.offer-email-1" in harness.steps(ROUND, "vic")
+    assert any(line.step == "choice-reply" and "no time picked" in line.detail for line in vic.timeline)
     assert vic.outcome is Outcome.rescheduling and vic.reply is not None
     assert (vic.reply.decision, vic.reply.preferred_time) == (Decision.another_time, "Thursdays after 2pm")
     alert = next(e for e in harness.effects(ROUND, "vic") if e.key.endswith(".recruiter-alert"))
@@ -132,3 +135,36 @@ def test_an_answer_after_her_time_has_passed_gets_the_truth(played: dict[str, An
     row = next(r for r in played["table"] if r["candidate"] == "Yan Test")
     assert row["late answer"].startswith("confirm by link, ")  # her latest, for the recruiter
     assert next(r for r in played["table"] if r["candidate"] == "Sam Test")["late answer"].startswith("decline by sms")
+
+
+def test_she_picks_another_time_herself_and_is_confirmed_on_it(played: dict[str, Any], harness: Harness) -> None:
+    zoe, offered = results(played)["zoe"], played["zoe-offered"]
+    round_ = harness.rounds[ROUND]
+    assert len(offered) == 2 and all(s.start.date() != offered[0].start.date() for s in offered[1:])
+    page = played["zoe-offer"]
+    for slot in offered:  # on the venue's clock, hers beside
+        assert clock.written(slot.start, round_.venue_zone, round_.candidate("zoe").time_zone) in page.text
+    assert (zoe.outcome, zoe.slot) == (Outcome.confirmed, offered[1])
+    assert zoe.reply is not None and zoe.reply.chosen == offered[1]
+    assert "we are booking" in played["zoe-picked"].text
+    moved = played["zoe-moved"].text
+    assert "Your new time is confirmed" in moved
+    assert clock.written(offered[1].start, round_.venue_zone, round_.candidate("zoe").time_zone) in moved
+    mails = {e.key.split(".")[-1]: e for e in harness.effects(ROUND, "zoe") if e.channel == "email"}
+    invite = mails["confirmation-move1"].body["invite"]
+    assert (invite["method"], invite["sequence"]) == ("REQUEST", 2) and invite["start"] == offered[1].start.isoformat()
+    assert invite["uid"] == f"{ROUND}.zoe.interview@{harness.stack.read_settings().mail_domain}"
+    assert "confirmation" not in mails  # never confirmed on the time she turned down
+    assert harness.holds(ROUND, "zoe") == ["CONFIRMED"] * 3  # the old time's holds are gone
+
+
+def test_a_time_taken_before_her_pick_arrives_is_offered_again_without_it(
+    played: dict[str, Any], harness: Harness
+) -> None:
+    ada = results(played)["ada"]
+    first, second = played["ada-offers"]
+    assert first[0] not in second and "We are sorry" in played["ada-again"].text
+    assert (ada.outcome, ada.slot) == (Outcome.confirmed, second[0])
+    lost = [line for line in ada.timeline if line.step.startswith("hold-") and "could not hold" in line.detail]
+    assert len(lost) == 1 and "1.offer-email-2" in harness.steps(ROUND, "ada")  # told the time was taken
+    assert harness.holds(ROUND, "ada") == ["CONFIRMED"] * 3
