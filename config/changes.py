@@ -1,16 +1,20 @@
-"""What a candidate may change herself: picking another time, within limits set per round.
+"""After her answer: picking another time herself, moving or cancelling, and her reminders.
 
 ``changes`` in the round file. "Another time" (her page, a text, the recruiter's form) offers
 her the next free times that fit her free times, the panel, a room and the office hours, at
 most ``offers`` of them and none sooner than ``notice``; she has ``choose_window`` to pick
 one, else the recruiter is told.
-Each time she picks counts as a move; after ``max_moves`` the recruiter takes over (0: the
+Each change she asks for counts as a move; after ``max_moves`` the recruiter takes over (0: the
 recruiter always finds the other time, as a round without self-service wants).
+
+Once she is confirmed her run stays with her until the interview (``follow_through``): it
+reminds her the day before and on the morning (``reminders``, on her clock), and her page lets
+her move or cancel until ``cutoff`` before it.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from pydantic import Field
 
@@ -26,3 +30,16 @@ class Changes(Strict):
     notice: timedelta = Field(
         default=timedelta(hours=24), description="No time is offered sooner than this (the panel needs notice)"
     )
+    cutoff: timedelta = Field(
+        default=timedelta(hours=24), description="No move or cancel from her page closer than this to the interview"
+    )
+    follow_through: bool = Field(
+        default=True, description="After confirming, her run stays with her until the interview (reminders, moves)"
+    )
+
+
+class Reminders(Strict):
+    """When she is reminded, on her clock; a text only with her consent and inside her waking hours."""
+
+    day_before: time = Field(default=time(12), description="The day before the interview: email, and SMS")
+    morning_of: time = Field(default=time(8), description="The morning of the interview: SMS, else email")

@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 
 from config.calendar_refs import Backend, CalendarRef, split_ref
 from config.calling import Calling, CallMode, Recruiter
-from config.changes import Changes
+from config.changes import Changes, Reminders
 from config.fields import WEEKDAYS, Cron, Email, Interval, Line, Person, Phone, Slug, Strict, TimeZoneName, Weekday
 
 
@@ -170,6 +170,7 @@ class RoundDetails(Strict):
     cadence: Cadence = Field(default_factory=Cadence)
     calling: Calling = Field(default_factory=Calling, description="Who calls: the recruiter live, or automated")
     changes: Changes = Field(default_factory=Changes, description="Picking another time herself, and its limits")
+    reminders: Reminders = Field(default_factory=Reminders, description="When a confirmed candidate is reminded")
 
     def call_mode(self, candidate: Candidate) -> CallMode:
         return candidate.call_mode or self.calling.mode

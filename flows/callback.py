@@ -4,7 +4,8 @@ It reads like the process: claim her, line up the logistics, then for each attem
 (the recruiter live, ``flows/live_call.py``, or automated; voicemail, email and SMS when she
 does not decide on the call), wait for her reply without
 holding a process (``flows/waits.py``), let her pick another time if she asks for one
-(``flows/rebooking.py``), and finally confirm or release (``flows/settle.py``).
+(``flows/rebooking.py``), confirm or release (``flows/settle.py``), and once she is confirmed
+stay with her until the day: reminders, moving or cancelling (``flows/aftercare.py``).
 After every resume the body runs again from the top; every side effect is a task keyed by
 (round, candidate, attempt, step), so the replay skips what already happened.
 
@@ -21,6 +22,7 @@ from prefect import flow, get_client, get_run_logger
 from prefect.runtime import flow_run
 from pydantic import BaseModel
 
+from flows.aftercare import follow_through
 from flows.corrections import corrected
 from flows.decisions import decision_on_call, leaves_voicemail, outcome_of, put_through
 from flows.deployments import candidate_tag, phone_tag, round_tag
@@ -91,7 +93,8 @@ async def candidate_callback(request: CallbackRequest) -> CallbackResult:
         if reply is None:
             reply = await wait_for_reply(request, attempt, timeline, run_id=run_id)
     booking, reply, moves = await let_her_pick(request, booking, reply, timeline, run_id=run_id)
-    return await settle(request, booking, reply, timeline, outcome=outcome_of(reply), attempts=attempt, move=moves)
+    result = await settle(request, booking, reply, timeline, outcome=outcome_of(reply), attempts=attempt, move=moves)
+    return await follow_through(request, booking, result, timeline, run_id=run_id, moves=moves)
 
 
 async def reach_out(request: CallbackRequest, slot: Slot, attempt: int, timeline: Timeline) -> Reply | None:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from config.round import Candidate, RoundDetails
 from flows.planning.model import Slot as Slot  # noqa: PLC0414  (re-exported: the flows' slot is the planner's)
+from flows.planning.reminders import PlannedReminder
 from tasks.effects import Done, EffectKey
 
 
@@ -57,8 +58,18 @@ class Reply(RunInput):
     answers: str = Field(
         default="",
         max_length=40,
-        description="Empty for her answer to the invitation; the wait it answers (choice-1) when she picks a time",
+        description="Empty for her answer to the invitation; the wait it answers when she picks a time (choice-1) "
+        "or asks to move or cancel (day-0)",
     )
+
+    def answers_wait(self, pause_key: str) -> bool:
+        """Whether this answers the wait ``pause_key``: her answer to the invitation a reply wait;
+        a pick the one offer it was made for; a change of plan any wait before the day of the
+        time she held when she asked (``day-<move>``, ``day-<move>-2``)."""
+        wait = Wait.of(pause_key)
+        if not self.answers:
+            return wait is Wait.reply
+        return pause_key == self.answers or (wait is Wait.day and pause_key.startswith(f"{self.answers}-"))
 
     def impressions(self) -> str:
         """The recruiter's impressions in one line, for her timeline ("" when none were given)."""
@@ -75,6 +86,7 @@ class Outcome(StrEnum):
     rescheduling = "rescheduling"
     released = "released"
     no_slot = "no-slot"
+    cancelled = "cancelled"  # she cancelled after confirming
     duplicate = "duplicate"
 
 
@@ -107,6 +119,7 @@ class Wait(StrEnum):
     call_window = "call-window"  # her next call time, or an earlier answer
     text_window = "text-window"  # her waking hours for a text, or an earlier answer
     choice = "choice"  # her pick of the other times offered, or the end of her time to choose
+    day = "day"  # confirmed: her next reminder's time, or her asking to move or cancel
 
     def pause_key(self, attempt: int, ring: int = 1) -> str:
         return f"{self.value}-{attempt}" + (f"-{ring}" if ring > 1 else "")
@@ -132,6 +145,7 @@ class Wait(StrEnum):
             Wait.call_window: "her call time has come: calling",
             Wait.text_window: "her morning: texting",
             Wait.choice: "no time picked by the deadline",
+            Wait.day: "her reminder's time",
         }
         return opened.get(self, "no reply")
 
@@ -208,6 +222,12 @@ class Offer(Done):
     """The other times offered to her when she asked for another time, computed once per offer."""
 
     slots: list[Slot]
+
+
+class ReminderPlan(Done):
+    """When a confirmed candidate is reminded about the time she holds, decided once per time."""
+
+    reminders: list[PlannedReminder]
 
 
 class CallPlan(Done):

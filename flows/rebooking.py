@@ -23,7 +23,7 @@ from prefect import get_client, task
 
 from flows.logistics import TRIES, Booking, Holding, arrange_catering, hold_calendars, release_holds
 from flows.messages.context import context, offered_times
-from flows.messages.render import CateringMessage, render_email
+from flows.messages.render import CateringMessage, render_email, staff_email
 from flows.models import CallbackRequest, Decision, Offer, Reply, Slot, Wait
 from flows.planning.slots import offer_slots, round_calendars, search_window
 from flows.replies import OFFER, share_slot, store_on_run
@@ -36,14 +36,24 @@ from tasks.mail import send_email
 
 
 async def let_her_pick(
-    request: CallbackRequest, booking: Booking, reply: Reply | None, timeline: Timeline, *, run_id: str
+    request: CallbackRequest,
+    booking: Booking,
+    reply: Reply | None,
+    timeline: Timeline,
+    *,
+    run_id: str,
+    moves: int = 0,
+    confirmed: bool = False,
 ) -> tuple[Booking, Reply | None, int]:
     """While she asks for another time and may still pick one herself: offer, wait, hold. Returns
     her booking, her last answer (her pick, or the request for another time left to the
-    recruiter) and how many times she moved."""
-    moves = 0
+    recruiter) and how many times she moved (``moves`` before; ``confirmed``: the time she
+    leaves was booked, so its panel and caterer are stood down too)."""
     while reply is not None and picks_herself(request, reply, moves=moves):
-        moved, answer = await pick_another_time(request, booking, reply, timeline, run_id=run_id, move=moves + 1)
+        move = moves + 1
+        moved, answer = await pick_another_time(
+            request, booking, reply, timeline, run_id=run_id, move=move, confirmed=confirmed
+        )
         if moved.slot is None or moved.slot == booking.slot:
             break
         booking, reply, moves = moved, answer, moves + 1
@@ -74,7 +84,14 @@ async def offer_times(key: EffectKey, *, request: CallbackRequest, exclude: list
 
 
 async def pick_another_time(
-    request: CallbackRequest, booking: Booking, reply: Reply, timeline: Timeline, *, run_id: str, move: int
+    request: CallbackRequest,
+    booking: Booking,
+    reply: Reply,
+    timeline: Timeline,
+    *,
+    run_id: str,
+    move: int,
+    confirmed: bool = False,
 ) -> tuple[Booking, Reply]:
     """Offer her other times until she picks one that is still free: returns the new booking and
     her pick. Unchanged when no time fits, she picks none in time, or every pick was taken."""
@@ -93,7 +110,7 @@ async def pick_another_time(
         holding = await _hold_pick(request, picked.chosen, offer_no=offer_no, move=move)
         timeline.add(*holding.holds)
         if holding.won:
-            freed = await _free_old(request, booking, move=move)
+            freed = await _free_old(request, booking, move=move, confirmed=confirmed)
             return Booking(slot=picked.chosen, holds=holding.holds, lines=[*holding.holds, *freed]), picked
         timeline.add(*await release_holds(request, holding.holds))  # taken meanwhile: offer what is left
         exclude.append(picked.chosen)
@@ -129,14 +146,20 @@ async def _tell_her(request: CallbackRequest, booking: Booking, offer: Offer, *,
     return await send_email(request.key(f"offer-email-{offer_no}", attempt=move), message)
 
 
-async def _free_old(request: CallbackRequest, booking: Booking, *, move: int) -> list[Done]:
-    """The time she left: its holds freed, the caterer's notice withdrawn, offered to the waitlist."""
+async def _free_old(request: CallbackRequest, booking: Booking, *, move: int, confirmed: bool) -> list[Done]:
+    """The time she left: its holds (or bookings) freed, the caterer's notice or order withdrawn,
+    a panel that was briefed stood down, the slot offered to the waitlist."""
     lines = await release_holds(request, booking.holds)
     if booking.slot is None:
         return lines
-    if booking.caterer_told:
+    if booking.caterer_told or confirmed:
         cancelled = await arrange_catering(request, booking.slot, kind=CateringMessage.cancel, move=move)
         lines += [cancelled] if cancelled else []
+    if confirmed:
+        ctx = context(request.round, request.candidate, booking.slot, reason="moved to another time")
+        for staff_id in request.round.plan.panel:
+            message = staff_email("staff_release", ctx, request.round.staff_member(staff_id))
+            lines.append(await send_email(request.key(f"release-{staff_id}-move{move}"), message, to_candidate=False))
     if request.waitlist:
         lines.append(await offer_to_waitlist(request.key(f"waitlist-move{move}"), request=request, slot=booking.slot))
     return lines

@@ -128,10 +128,10 @@ def waits_for(run: FlowRun, what: Wait) -> bool:
 
 
 def _waits_for_this(run: FlowRun, reply: Reply) -> bool:
-    """Whether her run waits for ``reply``: her answer to the invitation, or to one offer of times."""
-    if not reply.answers:
-        return waits_for_reply(run)
-    return run.state is not None and run.state.is_paused() and run.state.state_details.pause_key == reply.answers
+    """Whether her run waits for ``reply``: her answer to the invitation, a pick of times offered,
+    or a change of plan (``Reply.answers_wait``)."""
+    state = run.state
+    return state is not None and state.is_paused() and reply.answers_wait(state.state_details.pause_key or "")
 
 
 def waits_for_reply(run: FlowRun) -> bool:

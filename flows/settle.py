@@ -52,10 +52,9 @@ async def settle(
     if outcome is Outcome.confirmed:
         timeline.add(*await _confirm(request, booking, reply, move=move))
     else:
-        cancels = any(line.step == "confirmation" for line in timeline.lines)  # an invite is in her calendar
-        wish = reply.preferred_time if reply is not None else ""
-        timeline.add(*await _release(request, booking, outcome, cancels=cancels, wish=wish))
-    line = await record_outcome(request.key("outcome"), outcome=outcome, attempts=attempts)
+        timeline.add(*await _release_after(request, booking, reply, timeline, outcome=outcome, move=move))
+    step = "outcome-cancelled" if outcome is Outcome.cancelled else "outcome"  # she cancels after "confirmed"
+    line = await record_outcome(request.key(step), outcome=outcome, attempts=attempts)
     timeline.add(line)
     timeline.slot = booking.slot if outcome is Outcome.confirmed else None  # a released slot is no longer hers
     then = "the recruiter calls her back" if outcome is Outcome.rescheduling else "none"
@@ -69,6 +68,19 @@ async def settle(
         decided_at=line.at,
         reply=reply,
         timeline=sorted(timeline.lines, key=lambda x: x.at),
+    )
+
+
+async def _release_after(
+    request: CallbackRequest, booking: Booking, reply: Reply | None, timeline: Timeline, *, outcome: Outcome, move: int
+) -> list[Done]:
+    """Release after what her timeline shows: an invite in her calendar is cancelled, a catering
+    order withdrawn; the times she suggested go to the recruiter."""
+    told = {line.step.split("-move")[0] for line in timeline.lines}
+    wish = reply.preferred_time if reply is not None else ""
+    ordered = "catering-order" in told
+    return await _release(
+        request, booking, outcome, cancels="confirmation" in told, wish=wish, ordered=ordered, move=move
     )
 
 
@@ -129,41 +141,63 @@ async def _video_meeting(request: CallbackRequest, booking: Booking) -> tuple[Ro
     return request.round.model_copy(update={"plan": with_link}), [booked, made]
 
 
+REASONS = {
+    Outcome.declined: "declined",
+    Outcome.rescheduling: "asked for another time",
+    Outcome.released: "no reply after every attempt",
+    Outcome.no_slot: "no slot fits her free times",
+    Outcome.cancelled: "she cancelled",
+}
+HEADLINES = {
+    Outcome.declined: "declined",
+    Outcome.no_slot: "no slot available",
+    Outcome.rescheduling: "asked for another time: please call her back",
+    Outcome.cancelled: "cancelled her interview",
+}
+
+
 async def _release(
-    request: CallbackRequest, booking: Booking, outcome: Outcome, *, cancels: bool, wish: str = ""
+    request: CallbackRequest,
+    booking: Booking,
+    outcome: Outcome,
+    *,
+    cancels: bool,
+    wish: str = "",
+    ordered: bool = False,
+    move: int = 0,
 ) -> list[Done]:
-    round_, candidate = request.round, request.candidate
-    reason = {
-        Outcome.declined: "declined",
-        Outcome.rescheduling: "asked for another time",
-        Outcome.released: "no reply after every attempt",
-        Outcome.no_slot: "no slot fits her free times",
-    }.get(outcome, outcome.value)
+    candidate, reason = request.candidate, REASONS.get(outcome, outcome.value)
     lines: list[Done] = []
     if booking.slot is not None:
-        ctx = context(round_, candidate, booking.slot, reason=reason, cancels=cancels)
-        lines += await release_holds(request, booking.holds)
-        if request.waitlist:
-            lines.append(await offer_to_waitlist(request.key("waitlist"), request=request, slot=booking.slot))
-        if booking.caterer_told:
-            cancelled = await arrange_catering(request, booking.slot, kind=CateringMessage.cancel)
-            lines += [cancelled] if cancelled else []
-        invite = Invite(ics=_invite(request, booking.slot, "CANCEL"), method="CANCEL") if cancels else None
-        message = render_email("release", ctx, to=candidate.email, to_name=candidate.name, invite=invite)
-        lines.append(await send_email(request.key("release-notice"), message))
-        for staff_id in round_.plan.panel:
-            message = staff_email("staff_release", ctx, round_.staff_member(staff_id))
-            lines.append(await send_email(request.key(f"release-{staff_id}"), message, to_candidate=False))
-    headline = {
-        Outcome.declined: "declined",
-        Outcome.no_slot: "no slot available",
-        Outcome.rescheduling: "asked for another time: please call her back",
-    }.get(outcome, "released")
+        lines += await _free_slot(request, booking, reason=reason, cancels=cancels, ordered=ordered, move=move)
     detail = f"{candidate.name} ({candidate.email}, {candidate.phone}): {reason}."
     if outcome is Outcome.rescheduling:
         detail += f" Times that suit her: {wish or 'not given'}."
+    headline = HEADLINES.get(outcome, "released")
     lines.append(await alert_recruiter(request, request.key("recruiter-alert"), headline, detail))
     return lines + await _alert_refusals(request, lines)
+
+
+async def _free_slot(
+    request: CallbackRequest, booking: Booking, *, reason: str, cancels: bool, ordered: bool, move: int
+) -> list[Done]:
+    """Her slot freed: holds, waitlist, caterer, her notice (cancelling the invite) and the panel's."""
+    assert booking.slot is not None
+    round_, candidate = request.round, request.candidate
+    ctx = context(round_, candidate, booking.slot, reason=reason, cancels=cancels)
+    lines = await release_holds(request, booking.holds)
+    if request.waitlist:
+        lines.append(await offer_to_waitlist(request.key("waitlist"), request=request, slot=booking.slot))
+    if booking.caterer_told or ordered:
+        cancelled = await arrange_catering(request, booking.slot, kind=CateringMessage.cancel, move=move)
+        lines += [cancelled] if cancelled else []
+    invite = Invite(ics=_invite(request, booking.slot, "CANCEL", move=move), method="CANCEL") if cancels else None
+    message = render_email("release", ctx, to=candidate.email, to_name=candidate.name, invite=invite)
+    lines.append(await send_email(request.key("release-notice"), message))
+    for staff_id in round_.plan.panel:
+        message = staff_email("staff_release", ctx, round_.staff_member(staff_id))
+        lines.append(await send_email(request.key(f"release-{staff_id}"), message, to_candidate=False))
+    return lines
 
 
 def _invite(

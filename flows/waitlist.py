@@ -8,6 +8,8 @@ the other slot) and offers its slot to the next one.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from prefect import task
 
 from flows.deployments import start_callback
@@ -19,6 +21,8 @@ from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done
 @task(name="offer-to-waitlist", cache_policy=BY_BUSINESS_KEY, retries=3, retry_delay_seconds=5)
 async def offer_to_waitlist(key: EffectKey, *, request: CallbackRequest, slot: Slot) -> Done:
     round_ = request.round
+    if slot.start - datetime.now(timezone.utc) < round_.cadence.reply_window:  # no time left for her to answer
+        return done(key, "too late to offer it to the waitlist (less than a reply window before it)")
     for candidate in request.waitlist:
         if not fits(round_, candidate, slot):
             continue

@@ -59,19 +59,18 @@ async def wait(
         # decides; a rerun's new timer for it finds nothing waiting on it and does nothing
         timeline.add(ended)
         return ended.reply
-    answered = pause_key if what is Wait.choice else ""  # which stored answers end this wait
-    reply = await _arrived(what, attempt, ring, run_id=run_id, answers=answered)
+    reply = await _arrived(what, attempt, ring, run_id=run_id, pause_key=pause_key)
     if reply is None:
         waiting = _waiting_line(what, attempt, ring)
         await timeline.publish(waiting, next_action=_next_action(request, what, attempt, due, ring=ring))
         async with suspending():  # no heartbeat once suspended, or the run is taken for dead
             reply = await asuspend_flow_run(wait_for_input=Reply, key=pause_key)
-    recorded = await record_reply(recorded_key, reply=reply, run_id=run_id, answers=answered)
+    recorded = await record_reply(recorded_key, reply=reply, run_id=run_id, pause_key=pause_key)
     timeline.add(recorded)
     return recorded.reply
 
 
-async def _arrived(what: Wait, attempt: int, ring: int, *, run_id: str, answers: str) -> Reply | None:
+async def _arrived(what: Wait, attempt: int, ring: int, *, run_id: str, pause_key: str) -> Reply | None:
     """What ended this wait before it could suspend, if anything: the answer Prefect kept for it
     (this run was resumed here before it crashed and was retried: a retry makes Prefect forget the
     run's pauses, and suspending again would wait for a timer that has fired), or an answer stored
@@ -79,21 +78,22 @@ async def _arrived(what: Wait, attempt: int, ring: int, *, run_id: str, answers:
     earlier = await read_input(what.response_key(attempt, ring), run_id=UUID(run_id))
     if earlier is not None:
         return Reply(**earlier)
-    if what not in (Wait.reply, Wait.choice):
+    if what not in (Wait.reply, Wait.choice, Wait.day):
         return None
-    kept = _answers(await inbox(UUID(run_id)), answers)
+    kept = _answers(await inbox(UUID(run_id)), pause_key)
     return kept[0] if kept else None
 
 
-def _answers(stored: list[Reply], answers: str) -> list[Reply]:
-    """The stored answers that can end a wait: her answers to the invitation (``answers`` empty),
-    or to the wait for her pick whose pause key ``answers`` is."""
-    return [r for r in stored if r.answers == answers]
+def _answers(stored: list[Reply], pause_key: str) -> list[Reply]:
+    """The stored answers that can end the wait ``pause_key`` (``Reply.answers_wait``)."""
+    return [r for r in stored if r.answers_wait(pause_key)]
 
 
 def _waiting_line(what: Wait, attempt: int, ring: int = 1) -> str:
     if what is Wait.choice:
         return f"waiting for her to pick another time ({_ordinal(ring)} offer of move {attempt})"
+    if what is Wait.day:
+        return f"confirmed: waiting for her {_ordinal(ring)} reminder's time"
     if ring > 1:
         return f"waiting to ring the recruiter again (ring {ring}) for attempt {attempt}"
     waiting = {Wait.reply: "a reply to", Wait.call_window: "her call window for", Wait.text_window: "her morning for"}
@@ -107,6 +107,8 @@ def _ordinal(n: int) -> str:
 def _next_action(request: CallbackRequest, what: Wait, attempt: int, due: datetime, *, ring: int = 1) -> str:
     if what is Wait.choice:
         return f"no time picked: the recruiter is told at {due:%d %b %H:%M:%S} UTC"
+    if what is Wait.day:
+        return f"remind her at {due:%d %b %H:%M:%S} UTC"
     if ring > 1:
         return f"ring the recruiter again at {due:%d %b %H:%M:%S} UTC"
     if what is Wait.reply:
@@ -117,11 +119,11 @@ def _next_action(request: CallbackRequest, what: Wait, attempt: int, due: dateti
 
 
 @task(name="record-reply", cache_policy=BY_BUSINESS_KEY)
-async def record_reply(key: EffectKey, *, reply: Reply, run_id: str, answers: str = "") -> RecordedReply:
+async def record_reply(key: EffectKey, *, reply: Reply, run_id: str, pause_key: str = "") -> RecordedReply:
     """Settle what a wait ended with, once: a stored answer beats the deadline's "no reply"
     (the two can resume the run at the same moment). Cached, so replays decide the same."""
     if reply.decision is Decision.no_reply:
-        stored = _answers(await inbox(UUID(run_id)), answers)
+        stored = _answers(await inbox(UUID(run_id)), pause_key or Wait.reply.pause_key(key.attempt))
         reply = stored[0] if stored else reply
     if reply.decision is Decision.no_reply:
         hours = Wait.recorded_by(key.step)

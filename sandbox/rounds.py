@@ -98,6 +98,7 @@ def round_data(round_id: str, candidates: list[dict[str, Any]]) -> dict[str, Any
     data["id"] = round_id
     data["candidates"] = candidates
     data["calling"] = {"mode": "automated"}  # the recruiter's live call is tested by its own rounds
+    data["changes"] = {"follow_through": False}  # runs end at the decision; reminders and moves have their round
     # three working weeks (the example has two): a test round may give each candidate her own day
     data["plan"]["dates"]["end"] = str(interview_day(25))
     # every test round gets calendars of its own so rounds never compete for a day

@@ -7,7 +7,7 @@ hand-made standing, and the invite's SEQUENCE.
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from typing import Any, Literal
 from uuid import uuid4
 
@@ -19,10 +19,12 @@ from config.round import HiringRound
 from flows.messages import clock
 from flows.messages.invites import interview_invite
 from flows.models import CallbackRequest, Decision, Outcome, Reply, ReplyChannel, Slot, Wait
+from flows.planning.reminders import plan_reminders
 from flows.planning.slots import offer_slots, panel_calendar
 from flows.replies import Standing
 from flows.waits import _answers
 from sandbox.rounds import example_data
+from web.changing import changing
 from web.choosing import BOOKING, MOVED, OFFERED, TAKEN, picking
 from web.inbox import Stored
 
@@ -64,8 +66,11 @@ def test_the_wait_for_her_pick_has_its_own_keys() -> None:
 def test_a_pick_ends_only_the_wait_it_answers() -> None:
     invitation = Reply(decision=Decision.another_time, channel=ReplyChannel.link)
     pick = Reply(decision=Decision.confirm, chosen=slot(GRETE.interview_times[1].start), answers="choice-1")
-    assert _answers([invitation, pick], "") == [invitation]
-    assert _answers([invitation, pick], "choice-1") == [pick] and _answers([invitation, pick], "choice-1-2") == []
+    change = Reply(decision=Decision.decline, answers="day-1")
+    stored = [invitation, pick, change]
+    assert _answers(stored, "reply-2") == [invitation]
+    assert _answers(stored, "choice-1") == [pick] and _answers(stored, "choice-1-2") == []  # a stale pick is not one
+    assert _answers(stored, "day-1") == _answers(stored, "day-1-2") == [change] and _answers(stored, "day-0-2") == []
 
 
 def standing(state: Any, *, offer: tuple[Slot, ...] = (), held: Slot | None = None, **extra: Any) -> Standing:
@@ -118,3 +123,43 @@ def test_each_new_time_outranks_the_last_in_her_calendar() -> None:
         2,
         3,
     )
+
+
+def test_reminders_come_the_day_before_and_on_the_morning_on_her_clock() -> None:
+    london = GRETE.model_copy(update={"time_zone": "Europe/London"})
+    start = datetime(2026, 12, 15, 10, tzinfo=timezone.utc)  # 10:00 in London
+    hours = {"earliest": time(8), "latest": time(21)}
+    before, morning = plan_reminders(ROUND, london, slot(start), now=start - 3 * DAY, **hours)
+    assert (before.kind, before.at, before.text, before.email) == (
+        "day-before",
+        start - DAY + timedelta(hours=2),
+        False,
+        True,
+    )
+    assert (morning.kind, morning.at, morning.text, morning.email) == (
+        "morning",
+        start - timedelta(hours=2),
+        False,
+        True,
+    )
+    texting = london.model_copy(update={"consent": london.consent.model_copy(update={"sms": True})})
+    _, by_text = plan_reminders(ROUND, texting, slot(start), now=start - 3 * DAY, **hours)
+    assert (by_text.text, by_text.email) == (True, False)  # the morning's is a text when she agreed to texts
+    early = datetime(2026, 12, 15, 8, 30, tzinfo=timezone.utc)  # an hour before is 07:30: no text then
+    [_, dawn] = plan_reminders(ROUND, texting, slot(early), now=early - 3 * DAY, **hours)
+    assert (dawn.at, dawn.text, dawn.email) == (early - timedelta(hours=1), False, True)
+    assert [
+        p.kind for p in plan_reminders(ROUND, london, slot(start), now=start - DAY + timedelta(hours=3), **hours)
+    ] == ["morning"]
+
+
+def test_she_may_move_or_cancel_until_the_cutoff_and_while_she_has_moves_left() -> None:
+    now = datetime(2026, 12, 10, 12, tzinfo=timezone.utc)
+    ahead = slot(now + 3 * DAY)
+    view = changing(standing(Paused(pause_key="day-0"), held=ahead), now=now)
+    assert view is not None and view.open
+    soon = changing(standing(Paused(pause_key="day-0"), held=slot(now + timedelta(hours=20))), now=now)
+    assert soon is not None and not soon.open and "+442079460100" in soon.notice  # inside the 24 h cut-off
+    spent = changing(standing(Paused(pause_key="day-2-2"), held=ahead), now=now)  # two moves made already
+    assert spent is not None and not spent.open and "Priya Raman" in spent.notice
+    assert changing(standing(Paused(pause_key="reply-1"), held=ahead), now=now) is None

@@ -59,7 +59,7 @@ def every_kind(round_: HiringRound, candidate: Candidate, *, attempt: int = 2) -
     return built
 
 
-CANDIDATE_KINDS = ("invitation", "retry", "confirmation", "release", "choose", "choose_again")
+CANDIDATE_KINDS = ("invitation", "retry", "confirmation", "release", "choose", "choose_again", "reminder", "move_kept")
 ROUND = example()
 ALICE = ROUND.candidates[0]
 SLOT = slot_for(ROUND, datetime(2026, 12, 8, 9, 0, tzinfo=timezone.utc))

@@ -56,7 +56,7 @@ def picking(where: Standing | None, picks: list[Stored]) -> Picking | None:
         recruiter = round_.organisation.recruiter.name
         return Picking(notice=NONE_SUITS.format(recruiter=recruiter)) if last is not None else None
     when = clock.written(last.chosen.start, first, other)
-    if where.decided and where.outcome is Outcome.confirmed and where.slot == last.chosen:
+    if where.slot == last.chosen and (not where.decided or where.outcome is Outcome.confirmed):
         return Picking(notice=MOVED.format(when=when), slot=last.chosen)
     # still booking it; once her run decided otherwise (every pick lost), her page says how
     return None if where.decided else Picking(notice=BOOKING.format(when=when), slot=last.chosen)

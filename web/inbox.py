@@ -96,10 +96,11 @@ class Inbox:
         )
 
     async def first_decision(self, round_id: str, candidate_id: str) -> Stored | None:
-        """Her first stored decision that was not late (a second one changes nothing), or None."""
+        """Her first stored decision that was not late (a second one changes nothing), or None; her
+        picks of times offered and her changes once confirmed are not decisions."""
         rows = await self.sql.fetch(
             f"select {_COLUMNS} from replies where round_id = ? and candidate_id = ? and state != 'late'"
-            " and key not like 'pick:%' order by received_at, {order} limit 1",
+            " and key not like 'pick:%' and key not like 'change:%' order by received_at, {order} limit 1",
             round_id,
             candidate_id,
         )

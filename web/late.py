@@ -28,7 +28,12 @@ from tasks.effects import candidate_resource
 from web.inbox import Inbox, Stored
 
 log = logging.getLogger("web.late")
-WITH_HER = {Outcome.confirmed, Outcome.declined, Outcome.rescheduling}  # decided on something she said
+WITH_HER = {
+    Outcome.confirmed,
+    Outcome.declined,
+    Outcome.rescheduling,
+    Outcome.cancelled,
+}  # decided on something she said
 PAGE = {
     Outcome.confirmed: "Your place is confirmed.",  # the page shows the details below
     Outcome.declined: "We have recorded that you cannot come to this interview. Thank you for letting us know.",
@@ -37,6 +42,8 @@ PAGE = {
     Outcome.released: "Thank you for your answer. We did not hear from you in time, so the interview time we"
     " offered you is no longer held for you and may have been offered to another candidate. If you are still"
     " interested, please contact {recruiter}{contact}.",
+    Outcome.cancelled: "Your interview is cancelled, as you asked. Thank you for letting us know. If you would like"
+    " another time, please contact {recruiter}{contact}.",
     Outcome.no_slot: "We could not find an interview time that fits the times you gave us. Please contact"
     " {recruiter}{contact} to find one.",
 }

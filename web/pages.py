@@ -12,15 +12,18 @@ nothing. The page loads nothing from elsewhere, sets no cookie and sends no refe
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timezone
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from config.links import LinkClaim
 from flows.messages.context import context
-from flows.models import Decision, Reply, ReplyChannel
+from flows.models import Decision, Outcome, Reply, ReplyChannel
 from flows.replies import Standing
+from web.changing import CHANGES, changing, record_change
 from web.choosing import PICKS, picking, record_pick
 from web.inbox import Inbox, Stored
 from web.late import holds_her_slot, record_late, settled_notice
@@ -37,6 +40,8 @@ SAID = {
 
 
 def _decided(first: Stored | None, where: Standing | None, zone: str) -> str:
+    if where is not None and where.outcome is Outcome.cancelled:
+        return settled_notice(where)  # her cancelling comes after her first answer
     if first is not None:
         when = first.received_at.astimezone(ZoneInfo(zone)).strftime("%d %B %Y at %H:%M")
         return f"On {when} you told us that {SAID.get(first.reply.decision, 'you had decided.')}"
@@ -63,16 +68,31 @@ async def page(token: str, request: Request) -> Response:
         pick.notice if pick else _decided(await inbox.first_decision(claim.round_id, claim.candidate_id), where, zone)
     )
     title = f"Second interview: {ctx.title}" if ctx else "Second interview"
+    change = changing(where, now=datetime.now(timezone.utc))
     return page_response(
         "candidate.html",
         title=title,
         ctx=ctx,
         decided=decided,
         offered=pick.offered if pick else (),
+        changeable=change is not None and change.open,
+        change_notice=change.notice if change is not None else "",
         closed=where is not None and where.decided,
         chosen=claim.choice,
         action=f"/r/{token}",
     )
+
+
+async def _change_or_pick(request: Request, claim: LinkClaim, *, choice: str, slot: str, times: str) -> None:
+    """Store her asking to move or cancel, or her pick of the times offered, then wake the delivery."""
+    inbox: Inbox = request.app.state.inbox
+    where = await standing_of(claim)
+    if choice in CHANGES:
+        stored = await record_change(inbox, claim, where, choice=choice, times=times, now=datetime.now(timezone.utc))
+    else:
+        stored = await record_pick(inbox, claim, where, choice=choice, slot=slot, times=times)
+    if stored:
+        request.app.state.deliverer.wake.set()
 
 
 @router.post("/r/{token}", response_class=HTMLResponse, summary="Her answer from the page")
@@ -86,11 +106,8 @@ async def answer(
     claim = signed_claim(token, set(CHOICES))
     if isinstance(claim, HTMLResponse):
         return claim
-    if choice in PICKS:  # her pick of the other times offered
-        if await record_pick(
-            request.app.state.inbox, claim, await standing_of(claim), choice=choice, slot=slot, times=times
-        ):
-            request.app.state.deliverer.wake.set()
+    if choice in CHANGES or choice in PICKS:  # confirmed, she moves or cancels; or she picks a time offered
+        await _change_or_pick(request, claim, choice=choice, slot=slot, times=times)
         return RedirectResponse(f"/r/{token}", status_code=303)
     if choice not in CHOICES:
         return page_response(

@@ -92,6 +92,9 @@ class MessageContext(_Values):
     for_panel: str = ""  # what the recruiter says the panel should know (access needs, dietary)
     first_interview: str = ""  # the round file's line from her first interview, for the call guide
     recorded: bool = False  # the recruiter's live call is recorded (she is told at the start)
+    morning: bool = False  # a reminder on the morning of the interview (else the day before)
+    self_service: bool = False  # she may move or cancel from her page
+    cutoff: str = ""  # until how long before the interview
     offered: tuple[str, ...] = ()  # the other times she may pick, on her clocks (she asked for another time)
     choose_within: str = ""  # how long they stay open
 
@@ -143,10 +146,13 @@ class _Day(TypedDict):
     room: str
     panel: list[StaffMember]
     window: str
+    self_service: bool
+    cutoff: str
 
 
 def _the_day(round_: RoundDetails, slot: Slot) -> _Day:
-    """What the plan says about the day itself, the same for every reader."""
+    """What the plan says about the day itself, the same for every reader (and whether she may
+    still move or cancel it, until when)."""
     plan = round_.plan
     return _Day(
         title=plan.title,
@@ -158,6 +164,8 @@ def _the_day(round_: RoundDetails, slot: Slot) -> _Day:
         room=next(r for r in round_.rooms if r.id == slot.room_id).name,
         panel=[round_.staff_member(p) for p in plan.panel],
         window=span(round_.cadence.reply_window),
+        self_service=round_.changes.follow_through and round_.changes.max_moves > 0,
+        cutoff=span(round_.changes.cutoff),
     )
 
 

@@ -26,6 +26,8 @@ EMAIL_KINDS = (
     "release",
     "choose",
     "choose_again",
+    "reminder",
+    "move_kept",
     "staff_briefing",
     "staff_release",
     "recruiter_alert",

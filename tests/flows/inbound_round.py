@@ -168,7 +168,7 @@ def play_inbound(harness: Harness) -> dict[str, Any]:
         candidate("ada", day=22, also=(23, 24)),  # picks a time taken meanwhile, then another
     ]
     data = round_data(ROUND, people)
-    data["changes"] = {"choose_window": "PT72H"}  # 24 s here: time to read the page and pick
+    data["changes"]["choose_window"] = "PT72H"  # 24 s here: time to read the page and pick
     round_ = harness.round(data, CALLS)
 
     async def play() -> dict[str, Any]:

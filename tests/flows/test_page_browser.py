@@ -1,8 +1,9 @@
 """Her page in a real browser: Debian's chromium, headless, driven by Playwright (no download).
 
-Open the link from her email, read the details, press "Yes, I will come": the run resumes and
-finishes confirmed. axe-core (tools/axe) finds no accessibility violation on the page, before and
-after her answer, on a phone-sized screen.
+Open the link from her email, read the details, ask for another time, pick one of the times her
+page then offers and press "Book this time": the run resumes and finishes confirmed on it.
+axe-core (tools/axe) finds no accessibility violation on the page, before her answer, with the
+times offered and after her pick, on a phone-sized screen.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from playwright.async_api import async_playwright
 
 from flows.models import Outcome, ReplyChannel
 from sandbox.harness import Harness
-from sandbox.rounds import candidate, round_data
+from sandbox.rounds import candidate, interview_day, round_data
 
 pytestmark = pytest.mark.stack
 ROUND = "browser"
@@ -42,10 +43,20 @@ async def violations(page: Any) -> list[dict[str, Any]]:
     return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]} for v in found]
 
 
+async def offered(page: Any) -> None:
+    """Reload her page until her run has read the calendars and offers her times."""
+    for _ in range(120):
+        if await page.get_by_role("button", name="Book this time").count():
+            return
+        await asyncio.sleep(0.5)
+        await page.reload()
+    raise TimeoutError("her page never offered other times")
+
+
 @pytest.fixture(scope="module")
 def browsed(harness: Harness) -> dict[str, Any]:
     assert Path(CHROMIUM).exists(), "make browser installs Debian's chromium"
-    round_ = harness.round(round_data(ROUND, [candidate("pia", day=14)]), {"pia": ["no-answer"]})
+    round_ = harness.round(round_data(ROUND, [candidate("pia", day=14, also=(15,))]), {"pia": ["no-answer"]})
     seen: dict[str, Any] = {}
 
     async def play() -> None:
@@ -62,7 +73,11 @@ def browsed(harness: Harness) -> dict[str, Any]:
             seen["heading"] = await page.locator("h1").inner_text()
             seen["details"] = await page.locator("dl").inner_text()
             seen["before"] = await violations(page)
-            await page.get_by_role("button", name="Yes, I will come").click()
+            await page.get_by_role("button", name="Please suggest another time").click()
+            await offered(page)
+            seen["offer"] = await violations(page)
+            await page.get_by_role("radio").first.check()
+            await page.get_by_role("button", name="Book this time").click()
             await page.wait_for_load_state()
             seen["status"] = await page.get_by_role("status").inner_text()
             seen["after"] = await violations(page)
@@ -75,16 +90,18 @@ def browsed(harness: Harness) -> dict[str, Any]:
     return seen
 
 
-def test_she_reads_the_details_and_confirms_and_the_run_finishes(browsed: dict[str, Any]) -> None:
+def test_she_reads_the_details_picks_another_time_and_the_run_finishes(browsed: dict[str, Any]) -> None:
     assert browsed["heading"].startswith("Second interview")
     for label in ("When", "How long", "Where", "Directions", "What to expect", "Dress", "Bring"):
         assert label in browsed["details"]
-    assert "you will come" in browsed["status"]
+    assert "we are booking" in browsed["status"]
     result = browsed["result"]
     assert (result.outcome, result.reply.channel) == (Outcome.confirmed, ReplyChannel.link)
+    assert result.reply.chosen == result.slot and result.slot.start.date() == interview_day(15)
     assert browsed["cookies"] == []
 
 
 def test_axe_finds_no_violation_before_or_after_her_answer(browsed: dict[str, Any]) -> None:
     assert browsed["before"] == [], browsed["before"]
+    assert browsed["offer"] == [], browsed["offer"]
     assert browsed["after"] == [], browsed["after"]
