@@ -90,7 +90,7 @@ async def hold_calendars(request: CallbackRequest, slot: Slot, try_no: int, move
     made: list[HoldResult] = []
     for calendar in hold_order(refs, needed):
         try:
-            made.append(await _hold(request, slot, refs[calendar], step=_hold_step(calendar, try_no, move)))
+            made.append(await _hold(request, slot, refs[calendar], step=hold_step(calendar, try_no, move)))
         except Exception as error:  # a calendar that refuses us (retries spent): a decision, not a crash
             return Holding(holds=made, failure=f"{calendar}: {error}")
         if not made[-1].ok:
@@ -98,7 +98,7 @@ async def hold_calendars(request: CallbackRequest, slot: Slot, try_no: int, move
     return Holding(holds=made)
 
 
-def _hold_step(calendar: str, try_no: int, move: int) -> str:
+def hold_step(calendar: str, try_no: int, move: int) -> str:
     """``hold-room-try1``, ``hold-<staff id>-try1`` (``hold-room-move1-try1`` for the time she
     picked herself): the step names the timeline shows."""
     kind, name = calendar.split(":", 1)

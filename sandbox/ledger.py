@@ -50,6 +50,7 @@ class Ledger:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA secure_delete=ON")  # an erased candidate leaves nothing in free pages
             yield db
         finally:
             db.close()

@@ -109,9 +109,12 @@ def _invite(message: EmailMessage) -> dict[str, Any]:
     """The calendar invite's identity and time, so a test can follow one event through changes."""
     for part in message.walk():
         if part.get_content_type() == "text/calendar":
-            calendar = Calendar.from_ical(part.get_content())
-            event = calendar.walk("VEVENT")[0]
-            start = event.decoded("dtstart").astimezone(timezone.utc).isoformat()
+            try:
+                calendar = Calendar.from_ical(part.get_content())
+                event = calendar.walk("VEVENT")[0]
+                start = event.decoded("dtstart").astimezone(timezone.utc).isoformat()
+            except (ValueError, IndexError, KeyError, AttributeError):  # not an invite of ours: filed as it is
+                return {"unreadable": True}
             method, sequence = str(calendar.get("method", "")), int(event.get("sequence", 0))
             return {"uid": str(event["uid"]), "sequence": sequence, "method": method, "start": start}
     return {}

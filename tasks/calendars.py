@@ -114,3 +114,17 @@ async def make_meeting_link(key: EffectKey, *, hold: HoldResult) -> MeetingLink:
         return MeetingLink(**done(key, f"booking on {hold.calendar} was gone: no meeting").model_dump(), link="")
     line = done(key, f"meeting made on {hold.calendar}: {link}", event="meeting-made", link=link)
     return MeetingLink(**line.model_dump(), link=link)
+
+
+ERASED = "candidate (erased)"
+
+
+async def redact_bookings(bookings: list[tuple[str, str]], *, title: str) -> int:
+    """Replace her name and contact on her bookings (calendar reference, UID) with ``ERASED``
+    (erasure); how many were found. A hold released long ago is gone already: nothing to redact."""
+    found = 0
+    async with calendars(get_settings()) as clients:
+        for ref, uid in bookings:
+            client, address = await clients.client(ref)
+            found += await client.confirm(address, uid, summary=f"{title}: {ERASED}", description=ERASED)
+    return found

@@ -121,10 +121,11 @@ async def send_email(key: EffectKey, email: Email, *, to_candidate: bool = True)
     try:
         await mailer(settings).send(compose(key, email, settings))
     except AddressRefused as refused:
-        line = done(key, f"email to {email.to} refused: {refused}", event="email-refused", to=email.to)
+        # events cannot be erased: they name the kind of recipient, never the address
+        line = done(key, f"email to {email.to} refused: {refused}", event="email-refused", to_candidate=to_candidate)
         return Sent(**line.model_dump(), to=email.to, refused=str(refused))
     fault_point(key, "after")  # accepted but not yet noted: a retry sends the same Message-ID again
     await journal.note(mid)
     fault_point(key, "noted")
-    line = done(key, f"emailed {email.to}: {email.subject}", event=event, to=email.to, kind=key.step)
+    line = done(key, f"emailed {email.to}: {email.subject}", event=event, to_candidate=to_candidate, kind=key.step)
     return Sent(**line.model_dump(), to=email.to)

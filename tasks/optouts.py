@@ -13,6 +13,11 @@ from prefect import get_client
 from prefect.variables import Variable
 
 
+def opt_out_name(phone: str) -> str:
+    """The variable that records her opt-out (named by a digest: the number is not in it)."""
+    return _name(phone)
+
+
 def _name(phone: str) -> str:
     return "sms_opt_out_" + hashlib.sha256(phone.encode()).hexdigest()[:24]
 

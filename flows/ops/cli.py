@@ -4,6 +4,7 @@ secondround round validate FILE      check a round file; lists every problem, se
 secondround round dry-run FILE       plan every slot, render every message into a folder; sends nothing
 secondround round deploy FILE        create or update the round's scheduled hiring-round deployment
 secondround calendars check FILE     read a day of busy time from every calendar of the round; says which work
+secondround candidate erase ROUND CANDIDATE   remove her personal data from every store; prints what was done
 secondround validate FILE            the same as ``round validate``
 """
 
@@ -141,6 +142,20 @@ def install_results(url: str, *, endpoint_url: str | None) -> int:
     return 0
 
 
+def erase_candidate(round_id: str, candidate_id: str) -> int:
+    """Erase her everywhere and print each store's line; 1 when her run is still deciding."""
+    from flows.ops.erasure import StillDeciding, erase
+
+    try:
+        report = asyncio.run(erase(round_id, candidate_id))
+    except StillDeciding as error:
+        sys.stderr.write(f"not erased: {error}\n")
+        return 1
+    _out(f"{candidate_id} in {round_id}: erased")
+    _out("\n".join(f"  {line.store}: {line.done}" for line in report))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="secondround", description=__doc__.splitlines()[0] if __doc__ else None)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -158,6 +173,12 @@ def _parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     calendar_commands.add_parser("check", help="read a day of busy time from each; say which work").add_argument("file")
+    candidate = commands.add_parser("candidate", help="one candidate's data").add_subparsers(
+        dest="action", required=True
+    )
+    erase = candidate.add_parser("erase", help="remove her personal data from every store (safe to run twice)")
+    erase.add_argument("round")
+    erase.add_argument("candidate")
     heal = commands.add_parser("heal", help="runs that heal themselves").add_subparsers(dest="action", required=True)
     heal.add_parser("install", help="install the automation that crashes runs whose heartbeat stopped")
     results = commands.add_parser("results", help="where every machine keeps Prefect's results").add_subparsers(
@@ -179,6 +200,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "check": lambda: check_calendars(args.file),
         "install": install_healing,
         "deploy": lambda: deploy(args.file),
+        "erase": lambda: erase_candidate(args.round, args.candidate),
     }
     return commands[args.action]()
 

@@ -68,6 +68,16 @@ async def _read_variables(tags: list[str]) -> list[dict[str, Any]]:
                 return found
 
 
+def her_variables(round_id: str, candidate_id: str) -> list[str]:
+    """The variables that hold her row and her latest late answer."""
+    return [_variable(round_id, candidate_id), _variable(round_id, candidate_id, kind="late")]
+
+
+async def boards() -> list[Board]:
+    """Every round that has a table."""
+    return [Board.model_validate(v["value"]) for v in await _read_variables([BOARD_TAG])]
+
+
 async def read_rows(round_id: str) -> list[Row]:
     return [Row.model_validate(v["value"]) for v in await _read_variables([ROW_TAG, round_tag(round_id)])]
 

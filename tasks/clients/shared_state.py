@@ -57,6 +57,7 @@ class SqliteSql:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)  # autocommit: each write is durable
         db.execute("pragma journal_mode=wal")
         db.execute("pragma synchronous=full")
+        db.execute("pragma secure_delete=on")  # an erased candidate leaves nothing in free pages
         return db
 
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:

@@ -6,6 +6,7 @@ do: on her page from the email's link, by text, by calling back, or through the 
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from flows.messages import clock
 from flows.models import CallbackResult, Decision, Outcome, ReplyChannel
 from sandbox.harness import Harness
 from sandbox.peers import SANDBOX_TOKEN
+from tests.flows.erasure_search import erase_and_search
 from tests.flows.inbound_round import ROUND, play_inbound
 
 pytestmark = pytest.mark.stack
@@ -168,3 +170,20 @@ def test_a_time_taken_before_her_pick_arrives_is_offered_again_without_it(
     lost = [line for line in ada.timeline if line.step.startswith("hold-") and "could not hold" in line.detail]
     assert len(lost) == 1 and "1.offer-email-2" in harness.steps(ROUND, "ada")  # told the time was taken
     assert harness.holds(ROUND, "ada") == ["CONFIRMED"] * 3
+
+
+def test_erasing_a_candidate_leaves_nothing_of_her_in_any_store(played: dict[str, Any], harness: Harness) -> None:
+    """Runs last: it erases Lin (confirmed, booked) and Tom (released, texted STOP)."""
+    people = {cid: harness.rounds[ROUND].candidate(cid) for cid in ("lin", "tom")}
+    found = asyncio.run(erase_and_search(harness, ROUND, people))
+    assert (
+        found["reports"]["lin"][0] == "lin in inbound: erased"
+        and "2 booking(s) redacted" not in found["reports"]["tom"]
+    )
+    assert any("3 booking(s) redacted" in line for line in found["reports"]["lin"])
+    assert found["again"][0] == "lin in inbound: erased" and any("0 run(s) of hers" in line for line in found["again"])
+    assert (found["files"], found["prefect"], found["runs"]) == ([], [], []), found
+    assert found["bookings"] and all("candidate (erased)" in summary for summary in found["bookings"])
+    due, today = found["retention"]  # 181 days after the plan's last day, everyone left is due; today no one
+    assert {"sam", "uma", "zoe"} <= set(due) and not {"lin", "tom"} & set(due) and today == {}
+    assert results(played)["sam"].outcome is Outcome.confirmed and harness.effects(ROUND, "sam")  # the others stay

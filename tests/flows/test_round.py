@@ -146,7 +146,9 @@ def test_prefect_yaml_declares_the_deployments(harness: Harness) -> None:
             return {f"{d.name}": d for d in await client.read_deployments()}
 
     deployments = asyncio.run(read())
-    assert {"example", "candidate-callback", "reply-deadline"} <= set(deployments)
+    assert {"example", "candidate-callback", "reply-deadline", "retention"} <= set(deployments)
+    [daily] = deployments["retention"].schedules
+    assert (daily.schedule.cron, daily.active) == ("0 3 * * *", True)
     [schedule] = deployments["example"].schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 9 * * 1-5", "Europe/London")
     schema = deployments["candidate-callback"].parameter_openapi_schema
