@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the server and UI up until Ctrl-C")
     parser.add_argument("--port", type=int, default=4200)
     parser.add_argument("--reply-window", type=float, default=12.0, help="seconds that stand for 24 h")
-    parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--timeout", type=float, default=1500.0)
     parser.add_argument("--home", type=Path, default=PROJECT_DIR / ".secondround" / "demo", help="its working folder")
     args = parser.parse_args(argv)
     home = args.home

@@ -44,7 +44,7 @@ def test_a_confirmed_candidate_is_reminded_the_day_before_and_on_the_morning_onc
     body = mine["0.reminder-day-before"].body["body"]
     round_ = harness.rounds[ROUND]
     for essential in (
-        "Tomorrow",
+        "tomorrow",
         round_.plan.location.name if round_.plan.location else "",
         "Photo ID",
         "Ask for:  Priya Raman",
