@@ -1,11 +1,12 @@
 """A machine lost again and again, for the kill tests and ``make bench-chaos``.
 
 Machine ``n`` of a ``LocalStack`` is its worker and every flow process that worker started (each
-carries ``SECONDROUND_MACHINE=n``). ``lose`` SIGKILLs them all at once, as a power cut would: no
-process is left to tell the server anything. ``lose_machines`` does it at random moments and
-brings each machine back a little later. The round it plays on is a mix of scripted candidates
-(``sandbox.rounds.scripted``), each with the decision her script means; ``answer`` plays the replies she gives
-by her link, through the replicas of ``web/`` in turn.
+carries ``SECONDROUND_MACHINE``, marked with its stack and ``n``, so that losing one stack's
+machine never touches another stack running beside it). ``lose`` SIGKILLs them all at once, as
+a power cut would: no process is left to tell the server anything. ``lose_machines`` does it at
+random moments and brings each machine back a little later. The round it plays on is a mix of
+scripted candidates (``sandbox.rounds.scripted``), each with the decision her script means;
+``answer`` plays the replies she gives by her link, through the replicas of ``web/`` in turn.
 """
 
 from __future__ import annotations
@@ -47,8 +48,8 @@ class Kill:
     back: datetime
 
 
-def machine_processes(machine: int) -> list[int]:
-    mark = f"SECONDROUND_MACHINE={machine}".encode()
+def machine_processes(stack: LocalStack, n: int) -> list[int]:
+    mark = f"SECONDROUND_MACHINE={stack.machine_mark(n)}".encode()
     found = []
     for environ in Path("/proc").glob("[0-9]*/environ"):
         try:
@@ -61,7 +62,7 @@ def machine_processes(machine: int) -> list[int]:
 
 def lose(stack: LocalStack, n: int) -> int:
     """SIGKILL worker ``n`` and every flow process it started; how many processes died."""
-    pids = machine_processes(n + 1)
+    pids = machine_processes(stack, n)
     if n in stack.worker_procs:
         stack.kill_worker(n)
     for pid in pids:

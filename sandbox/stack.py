@@ -181,9 +181,9 @@ class LocalStack(Peers):
         self._run("results", "install", address, "--endpoint-url", self.bucket_url, module="flows.ops.cli")
 
     def machine_env(self, n: int) -> dict[str, str]:
-        """Worker ``n``'s marks: its machine number (every flow process it starts inherits it) and,
+        """Worker ``n``'s marks: its machine (every flow process it starts inherits it) and,
         across machines, its own disk: state folder and local results (none shared by accident)."""
-        mark = {"SECONDROUND_MACHINE": str(n + 1)}
+        mark = {"SECONDROUND_MACHINE": self.machine_mark(n)}
         if not self.machines:
             return mark
         disk = self.home / f"machine-{n + 1}"
@@ -191,6 +191,11 @@ class LocalStack(Peers):
             "SECONDROUND_STATE_DIR": str(disk / "state"),
             "PREFECT_LOCAL_STORAGE_PATH": str(disk / "results"),
         }
+
+    def machine_mark(self, n: int) -> str:
+        """Machine ``n``'s mark, unique to this stack: a kill test losing its machine 1 must not
+        take down another stack's (the suite's shared stack runs beside the chaos stacks)."""
+        return f"{self.home}#{n + 1}"
 
     def start_workers(self) -> None:
         for n in range(self.workers):
