@@ -26,3 +26,10 @@ def keys(url: str) -> list[str]:
     listing = httpx.get(f"{url}/{BUCKET}", params={"list-type": "2"}, timeout=10)
     listing.raise_for_status()
     return re.findall(r"<Key>([^<]+)</Key>", listing.text)
+
+
+def read(url: str, key: str) -> bytes:
+    """One object's bytes."""
+    answer = httpx.get(f"{url}/{BUCKET}/{key}", timeout=10)
+    answer.raise_for_status()
+    return answer.content

@@ -4,8 +4,10 @@ In turn (each says what it did, ``Erased``): her calendar bookings are redacted;
 candidate-callback runs and every run they started (subflows, reply deadlines) are deleted, with
 their inputs, states and logs; her timeline artifact (every version), her row, late answer and
 opt-out variables go, and the round's table and analytics are rebuilt without her (their older
-versions deleted); then the persisted results of her keys (and any that mention her), the inbox,
-the mail journal, her claim and, in the sandbox, its ledger and outbox. Prefect's events cannot
+versions deleted); then the persisted results of her keys (and any that mention her) on this
+machine's disk and in the shared results bucket when there is one, the inbox, the mail journal,
+her claim and, in the sandbox, its ledger and outbox. Emails already delivered (a panel member's
+day list names her) are in their readers' mailboxes, beyond our reach. Prefect's events cannot
 be deleted: the report counts hers; they carry ids and kinds, never her name or contact, and
 expire with the server's event retention. A run of hers still deciding is not erased (cancel it
 first). Safe to run twice. Event: ``secondround.candidate.erased``.
@@ -38,6 +40,7 @@ from config.settings import get_settings
 from flows.models import CallbackRequest
 from flows.ops.dashboard import boards, her_variables, rebuild
 from flows.ops.erasure_stores import (
+    erase_bucket,
     erase_inbox,
     erase_journal_and_claim,
     erase_results,
@@ -87,6 +90,7 @@ async def erase(round_id: str, candidate_id: str) -> list[Erased]:
     report.append(
         Erased("results", erase_results(PREFECT_LOCAL_STORAGE_PATH.value(), f"{round_id}.{candidate_id}.", candidate))
     )
+    report.append(Erased("results bucket", await erase_bucket(f"{round_id}.{candidate_id}.", candidate)))
     report.append(
         Erased("inbox", await erase_inbox(settings, round_id, candidate_id, candidate.phone if candidate else ""))
     )

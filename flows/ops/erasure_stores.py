@@ -10,13 +10,17 @@ stays in free pages or the write-ahead log.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
+from prefect.filesystems import RemoteFileSystem
+
 from config.round import Candidate, RoundDetails
 from config.settings import Settings
 from flows.logistics import TRIES, hold_step
+from flows.ops.results import BLOCK
 from flows.planning.slots import round_calendars
 from tasks.calendars import calendar_refs, hold_uid, redact_bookings
 from tasks.clients.shared_state import open_sql, shared
@@ -50,6 +54,26 @@ def erase_results(folder: Path, prefix: str, candidate: Candidate | None) -> str
             path.unlink()
             gone += 1
     return f"{gone} result file(s) deleted from {folder}"
+
+
+async def erase_bucket(prefix: str, candidate: Candidate | None) -> str:
+    """The shared results bucket (``secondround results install``), when there is one: as on disk,
+    every object named by her keys or mentioning her."""
+    try:
+        block = await RemoteFileSystem.aload(BLOCK)
+    except ValueError:  # no such block: results stay on each machine's disk
+        return "no shared results bucket"
+    return await asyncio.to_thread(_erase_objects, block, prefix, needles(candidate))
+
+
+def _erase_objects(block: RemoteFileSystem, prefix: str, wanted: list[bytes]) -> str:
+    fs, base = block.filesystem, block.basepath
+    gone = 0
+    for path in fs.find(base):
+        if path.rsplit("/", 1)[-1].startswith(prefix) or any(n in fs.cat_file(path) for n in wanted):
+            fs.rm_file(path)
+            gone += 1
+    return f"{gone} result object(s) deleted from {base}"
 
 
 def _checkpoint(path: Path) -> None:

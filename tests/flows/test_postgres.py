@@ -26,6 +26,7 @@ from sandbox.postgres import Postgres
 from sandbox.rounds import candidate, round_data, write_round
 from sandbox.stack import LocalStack, Machines
 from tests.flows.conftest import REPLY_WINDOW_SECONDS
+from tests.flows.erasure_search import erase_command
 
 pytestmark = pytest.mark.stack
 CALLS = {
@@ -124,3 +125,26 @@ def _nothing_went_through_a_disk(stack: LocalStack, state_url: str) -> None:
     assert (claims, replies) == (len(CALLS), 1) and mails > 0
     assert "postgresql+asyncpg" in stack.env["PREFECT_API_DATABASE_CONNECTION_URL"]
     assert os.environ["AWS_ACCESS_KEY_ID"] == bucket.CREDENTIALS["AWS_ACCESS_KEY_ID"]
+
+
+def test_erasing_her_reaches_the_shared_results_bucket(scaled: tuple[LocalStack, Harness, str]) -> None:
+    """After the round above: her results leave the bucket (named by her keys or mentioning her);
+    everyone else's stay."""
+    stack, harness, _ = scaled
+    pat = harness.rounds["scaled"].candidate("pat")
+    needles = [value.encode() for value in (pat.name, pat.email, pat.phone)]
+
+    def hers() -> list[str]:
+        return [
+            key
+            for key in bucket.keys(stack.bucket_url)
+            if "scaled.pat." in key or any(n in bucket.read(stack.bucket_url, key) for n in needles)
+        ]
+
+    before, others = hers(), len(bucket.keys(stack.bucket_url))
+    assert before, "none of her results reached the bucket"
+    report = erase_command(harness, "scaled", "pat")
+    [line] = [line for line in report if "results bucket:" in line]
+    assert f"{len(before)} result object(s) deleted" in line, (line, before)
+    assert hers() == [] and len(bucket.keys(stack.bucket_url)) == others - len(before)
+    assert "0 result object(s) deleted" in "\n".join(erase_command(harness, "scaled", "pat"))  # safe twice
