@@ -9,7 +9,8 @@ recruiter always finds the other time, as a round without self-service wants).
 
 Once she is confirmed her run stays with her until the interview (``follow_through``): it
 reminds her the day before and on the morning (``reminders``, on her clock), and her page lets
-her move or cancel until ``cutoff`` before it.
+her move or cancel until ``cutoff`` before it. After its planned end the panel is asked how it went
+and has ``report_within`` to say.
 """
 
 from __future__ import annotations
@@ -34,7 +35,11 @@ class Changes(Strict):
         default=timedelta(hours=24), description="No move or cancel from her page closer than this to the interview"
     )
     follow_through: bool = Field(
-        default=True, description="After confirming, her run stays with her until the interview (reminders, moves)"
+        default=True,
+        description="After confirming, her run stays with her until the interview (reminders, moves, the report)",
+    )
+    report_within: timedelta = Field(
+        default=timedelta(hours=48), description="How long after the interview the panel may report how it went"
     )
 
 
@@ -43,3 +48,6 @@ class Reminders(Strict):
 
     day_before: time = Field(default=time(12), description="The day before the interview: email, and SMS")
     morning_of: time = Field(default=time(8), description="The morning of the interview: SMS, else email")
+    staff_evening: time = Field(
+        default=time(18), description="The evening before, on the venue's clock: each panel member gets the day's list"
+    )

@@ -7,8 +7,10 @@ consent, inside her waking hours) else an email; each once per key, and never af
 cancelled. Meanwhile her page offers to move or cancel (until ``changes.cutoff`` before the
 interview, ``changes.max_moves`` times); her request resumes the wait. Moving is picking
 another time (``flows/rebooking.py``) and confirming it; if no time suits her, hers stands and
-the recruiter is told. Cancelling releases everything (``flows/settle.py``). Events:
-``secondround.candidate.reminded``, ``.picked``, ``.confirmed``, ``.released``.
+the recruiter is told. Cancelling releases everything (``flows/settle.py``). After the interview
+the panel reports (``flows/the_day.py``) and her run ends. Events:
+``secondround.candidate.emailed`` and ``.texted`` (``kind`` ``reminder-day-before``,
+``reminder-morning``), ``.picked``, ``.confirmed``, ``.released``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from flows.models import (
 from flows.planning.reminders import PlannedReminder, plan_reminders
 from flows.rebooking import let_her_pick
 from flows.settle import alert_recruiter, settle
+from flows.the_day import the_day
 from flows.timeline import Timeline
 from flows.waits import wait
 from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done
@@ -48,8 +51,9 @@ async def follow_through(
     """From "confirmed" to the day: reminders, and her moves or her cancelling, then the end."""
     while result.outcome is Outcome.confirmed and request.round.changes.follow_through:
         change = await until_the_day(request, booking, timeline, run_id=run_id, move=moves)
-        if change is None:
-            break  # the day has come: the reminders are out
+        if change is None:  # the interview is over: the panel reports, and her story ends
+            result = await the_day(request, booking, result, timeline, run_id=run_id, move=moves)
+            break
         if change.decision is Decision.decline:
             return await settle(
                 request, booking, change, timeline, outcome=Outcome.cancelled, attempts=result.attempts, move=moves
@@ -85,8 +89,8 @@ async def plan_her_reminders(key: EffectKey, *, request: CallbackRequest, slot: 
 async def until_the_day(
     request: CallbackRequest, booking: Booking, timeline: Timeline, *, run_id: str, move: int
 ) -> Reply | None:
-    """Wait for each reminder's time and send it; her asking to move or cancel ends the wait early
-    (returned). None once every reminder is out."""
+    """Wait for each reminder's time and send it, then for the interview's planned end; her asking
+    to move or cancel ends the wait early (returned). None once the interview is over."""
     assert booking.slot is not None
     plan = await plan_her_reminders(request.key("plan-reminders", attempt=move), request=request, slot=booking.slot)
     timeline.add(plan)
@@ -95,7 +99,9 @@ async def until_the_day(
         if change.decision is not Decision.no_reply:
             return change
         timeline.add(*await _remind(request, booking.slot, planned, move=move))
-    return None
+    # past the cut-off her page offers no change, but the recruiter may still record one for her
+    change = await wait(request, move, timeline, run_id=run_id, until=booking.slot.end, what=Wait.interview)
+    return change if change.decision is not Decision.no_reply else None
 
 
 async def _remind(request: CallbackRequest, slot: Slot, planned: PlannedReminder, *, move: int) -> list[Done]:

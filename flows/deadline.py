@@ -1,4 +1,5 @@
-"""The reply deadline: a durable timer that resumes a waiting candidate run with "no reply".
+"""The reply deadline: a durable timer that resumes a waiting candidate run with "no reply"
+(for the panel's report on the day, "no report").
 
 Arming it creates a scheduled run of the ``reply-deadline`` deployment (idempotency key per
 candidate, attempt and owning run), so nothing is held while we wait and a crash or a replay
@@ -20,6 +21,7 @@ from prefect.context import TaskRunContext
 from prefect.deployments import arun_deployment
 from pydantic import BaseModel, Field, field_validator
 
+from flows.day_report import Attendance, DayReport
 from flows.deployments import DEADLINE, candidate_tag, round_tag
 from flows.models import Decision, Reply, ReplyChannel, Wait
 from tasks.effects import Done, EffectKey, done
@@ -65,9 +67,12 @@ async def fire(request: DeadlineRequest) -> Fired:
     state = run.state
     if state is None or not state.is_paused() or state.state_details.pause_key != request.pause_key:
         return Fired(resumed=False, detail=f"{request.candidate_id} is {state.name if state else 'unknown'}")
-    restored = await resume_waiting(
-        UUID(request.flow_run_id), Reply(decision=Decision.no_reply, channel=ReplyChannel.deadline)
+    nothing: BaseModel = (
+        DayReport(came=Attendance.no_report)
+        if request.wait is Wait.report
+        else Reply(decision=Decision.no_reply, channel=ReplyChannel.deadline)
     )
+    restored = await resume_waiting(UUID(request.flow_run_id), nothing)
     mended = " (its input schema restored: its process died while suspending)" if restored else ""
     return Fired(resumed=True, detail=f"{request.wait.opened} ({request.pause_key}){mended}")
 

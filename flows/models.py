@@ -13,6 +13,7 @@ from prefect.input import RunInput
 from pydantic import BaseModel, Field
 
 from config.round import Candidate, RoundDetails
+from flows.day_report import DayReport
 from flows.planning.model import Slot as Slot  # noqa: PLC0414  (re-exported: the flows' slot is the planner's)
 from flows.planning.reminders import PlannedReminder
 from tasks.effects import Done, EffectKey
@@ -58,9 +59,10 @@ class Reply(RunInput):
     answers: str = Field(
         default="",
         max_length=40,
-        description="Empty for her answer to the invitation; the wait it answers when she picks a time (choice-1) "
-        "or asks to move or cancel (day-0)",
+        description="Empty for her answer to the invitation; the wait it answers when she picks a time (choice-1), "
+        "asks to move or cancel (day-0), or the panel reports (report-0)",
     )
+    report: DayReport | None = Field(default=None, description="The panel's report (with answers report-<n>)")
 
     def answers_wait(self, pause_key: str) -> bool:
         """Whether this answers the wait ``pause_key``: her answer to the invitation a reply wait;
@@ -90,9 +92,7 @@ class Outcome(StrEnum):
     duplicate = "duplicate"
 
 
-class Contact(StrEnum):
-    """The steps of an attempt that reach her, in the order they happen."""
-
+class Contact(StrEnum):  # the steps of an attempt that reach her, in the order they happen
     call = "call"
     voicemail = "voicemail"
     email = "email"
@@ -120,6 +120,8 @@ class Wait(StrEnum):
     text_window = "text-window"  # her waking hours for a text, or an earlier answer
     choice = "choice"  # her pick of the other times offered, or the end of her time to choose
     day = "day"  # confirmed: her next reminder's time, or her asking to move or cancel
+    interview = "interview"  # reminded: the interview's planned end (a change still ends it)
+    report = "report"  # the panel's report on the day, or the end of the time to give it
 
     def pause_key(self, attempt: int, ring: int = 1) -> str:
         return f"{self.value}-{attempt}" + (f"-{ring}" if ring > 1 else "")
@@ -146,6 +148,8 @@ class Wait(StrEnum):
             Wait.text_window: "her morning: texting",
             Wait.choice: "no time picked by the deadline",
             Wait.day: "her reminder's time",
+            Wait.interview: "the interview's planned end: asking the panel for their report",
+            Wait.report: "no report from the panel by the deadline",
         }
         return opened.get(self, "no reply")
 
@@ -199,12 +203,11 @@ class CallbackResult(BaseModel):
     decided_at: datetime | None = None
     reply: Reply | None = None
     timeline: list[Done] = Field(default_factory=list)
+    report: DayReport | None = Field(default=None, description="The panel's report after her interview")
     owner_run_id: str | None = Field(default=None, description="For duplicates: the run that owns her")
 
 
-class StartedRun(BaseModel):
-    """One candidate run started (or found already started) by hiring-round."""
-
+class StartedRun(BaseModel):  # one candidate run started (or found already started) by hiring-round
     candidate_id: str
     flow_run_id: str
     flow_run_name: str

@@ -169,8 +169,8 @@ async def deliver_reply(
             if run.state is not None and run.state.is_final():
                 return str(run.id)  # it decided meanwhile: from this reply (inbox) or another
             if _waits_for_this(run, reply):
-                try:
-                    await resume_waiting(run.id, reply)
+                try:  # a panel's report resumes its wait with the report itself (its resume form)
+                    await resume_waiting(run.id, reply.report or reply)
                     return str(run.id)
                 except (NotPausedError, RuntimeError, PrefectHTTPStatusError):
                     pass  # resumed by someone else first (the deadline): the inbox keeps the answer

@@ -25,11 +25,13 @@ class Timeline:
         self.candidate = candidate
         self.lines: list[Done] = []
         self.slot: Slot | None = None
+        self.outcome: str | None = None  # once decided, her row keeps it while her run stays with her
 
     def add(self, *lines: Done | None) -> None:
         self.lines.extend(line for line in lines if line is not None)
 
     async def publish(self, status: str, *, next_action: str, outcome: str | None = None) -> None:
+        self.outcome = outcome or self.outcome
         rows = [
             {
                 "at (UTC)": f"{line.at:%Y-%m-%d %H:%M:%S}",
@@ -44,7 +46,9 @@ class Timeline:
             table=rows or [{"at (UTC)": "", "attempt": 0, "step": "", "what happened": "nothing yet"}],
             description=f"{self.candidate.name} ({self.round.name}): {status}",
         )
-        row = row_of(self.candidate, self.lines, state=status, slot=self.slot, next_action=next_action, outcome=outcome)
+        row = row_of(
+            self.candidate, self.lines, state=status, slot=self.slot, next_action=next_action, outcome=self.outcome
+        )
         try:
             await publish(self.round, row)
         except (PrefectException, httpx.HTTPError) as error:

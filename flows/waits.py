@@ -94,6 +94,8 @@ def _waiting_line(what: Wait, attempt: int, ring: int = 1) -> str:
         return f"waiting for her to pick another time ({_ordinal(ring)} offer of move {attempt})"
     if what is Wait.day:
         return f"confirmed: waiting for her {_ordinal(ring)} reminder's time"
+    if what is Wait.interview:
+        return "confirmed and reminded: waiting for the interview's planned end"
     if ring > 1:
         return f"waiting to ring the recruiter again (ring {ring}) for attempt {attempt}"
     waiting = {Wait.reply: "a reply to", Wait.call_window: "her call window for", Wait.text_window: "her morning for"}
@@ -109,6 +111,8 @@ def _next_action(request: CallbackRequest, what: Wait, attempt: int, due: dateti
         return f"no time picked: the recruiter is told at {due:%d %b %H:%M:%S} UTC"
     if what is Wait.day:
         return f"remind her at {due:%d %b %H:%M:%S} UTC"
+    if what is Wait.interview:
+        return f"ask the panel for their report at {due:%d %b %H:%M:%S} UTC"
     if ring > 1:
         return f"ring the recruiter again at {due:%d %b %H:%M:%S} UTC"
     if what is Wait.reply:

@@ -14,7 +14,8 @@ recruiter if she answers. The recruiter's phone is scripted by ring (``sandbox/c
 connect, connect-play-recording, answer-decline, answer-hangup, no-answer, busy, failed; after
 the list, ``otherwise``. ``reply`` is played by the demo's candidates (``via: recruiter``: the
 recruiter records her answer on the form; ``another-time`` by link: she asks for another time on
-her page, then picks the ``pick``-th of the times it offers).
+her page, then picks the ``pick``-th of the times it offers). ``day`` is what the panel reports
+on its form after her interview (none: nobody reports, and the deadline records "no report").
 """
 
 from __future__ import annotations
@@ -54,10 +55,26 @@ class ScriptedReply(BaseModel):
     professionalism: int = Field(default=5, ge=1, le=5)
 
 
+class ScriptedDay(BaseModel):
+    came: Literal["on_time", "late", "no_show"] = "on_time"
+    dressed: bool | None = Field(default=True, description="She followed the dress instructions (None: not noticed)")
+    brought: bool | None = Field(default=True, description="She brought what she was asked to")
+    enthusiasm: int = Field(default=4, ge=1, le=5)
+
+    def form(self) -> dict[str, str]:
+        """The panel's form as a panel member fills it in."""
+        said = {True: "yes", False: "no", None: ""}
+        return {"came": self.came, "dressed": said[self.dressed], "brought": said[self.brought]} | {
+            "enthusiasm": str(self.enthusiasm),
+            "notes": "played by the sandbox",
+        }
+
+
 class Script(BaseModel):
     calls: list[CallBehaviour] = Field(default_factory=list)
     otherwise: CallBehaviour = Field(default=CallBehaviour.no_answer, description="Every call after the list")
     reply: ScriptedReply | None = None
+    day: ScriptedDay | None = None
 
     def call(self, attempt: int) -> CallBehaviour:
         return self.calls[attempt - 1] if attempt <= len(self.calls) else self.otherwise

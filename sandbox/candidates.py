@@ -6,6 +6,7 @@ Reads the ledger to see what each scripted candidate has received, then answers 
 the link in her email and presses the button (or asks for another time there and picks one of
 the times offered), texts YES or NO to our number (the sandbox Twilio
 posts the signed webhook), calls back and presses 1 or 2, or the recruiter posts her answer.
+After her interview a panel member reports on her day from the form we emailed (``day``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sandbox.ledger import Effect, Ledger
 
 LINK = re.compile(r"(https?://\S+/r/\S+)")
 FORM = re.compile(r"(https?://\S+/recruiter/calls/\S+)")
+PANEL_FORM = re.compile(r"(https?://\S+/panel/reports/\S+)")
 
 
 class ScriptedRepliers:
@@ -34,6 +36,7 @@ class ScriptedRepliers:
         self.scripts = load_scripts(scripts_path)
         self.web_url, self.twilio_url = web_url.rstrip("/"), twilio_url.rstrip("/")
         self.replied: set[str] = set()
+        self.reported: set[str] = set()  # the panel's reports, by "<candidate>.<move>"
         self.deliveries: list[asyncio.Task[None]] = []
 
     async def tick(self, now: datetime | None = None) -> list[str]:
@@ -54,7 +57,28 @@ class ScriptedRepliers:
             self.deliveries.append(asyncio.create_task(self.answer(candidate, script.reply, emails[0])))
             self.replied.add(candidate.id)
             sent.append(candidate.id)
-        return sent
+        return sent + self._report_on_the_day()
+
+    def _report_on_the_day(self) -> list[str]:
+        """A panel member reports on each scripted candidate's day once asked (her latest time)."""
+        reported = []
+        for candidate in self.round.candidates:
+            script = self.scripts.get(candidate.phone)
+            effects = self.ledger.effects(round_id=self.round.id, candidate_id=candidate.id)
+            asked = sorted((e for e in effects if ".report-ask-" in e.key), key=lambda e: e.attempt)
+            if (
+                script is None
+                or script.day is None
+                or not asked
+                or f"{candidate.id}.{asked[-1].attempt}" in self.reported
+            ):
+                continue
+            [link] = PANEL_FORM.findall(asked[-1].body["body"])
+            member = next(s.name for s in self.round.staff if s.email == asked[-1].recipient)
+            self.deliveries.append(asyncio.create_task(_post_form(link, script.day.form() | {"by": member})))
+            self.reported.add(f"{candidate.id}.{asked[-1].attempt}")
+            reported.append(f"{candidate.id}'s panel")
+        return reported
 
     async def answer(self, candidate: Candidate, reply: ScriptedReply, email: Effect) -> None:
         yes = reply.outcome == "confirm"
@@ -90,6 +114,12 @@ class ScriptedRepliers:
         recorded |= {"enthusiasm": reply.enthusiasm, "professionalism": reply.professionalism}
         headers = {"Authorization": "Bearer sandbox", "Idempotency-Key": f"{self.round.id}.{candidate.id}"}
         (await http.post(f"{self.web_url}/recruiter/replies", json=recorded, headers=headers)).raise_for_status()
+
+
+async def _post_form(link: str, said: dict[str, str]) -> None:
+    async with httpx.AsyncClient(timeout=30, follow_redirects=True) as http:
+        (await http.get(link)).raise_for_status()
+        (await http.post(link, data=said)).raise_for_status()
 
 
 async def pick_another_time(http: httpx.AsyncClient, link: str, *, pick: int, patience: float = 300) -> None:

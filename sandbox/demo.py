@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # imported where used: the demo prints its first line before 
 
 ROUND_FILE = PROJECT_DIR / "config" / "rounds" / "example.yaml"
 BEHAVIOURS = PROJECT_DIR / "config" / "rounds" / "example.sandbox.yaml"
+COLUMNS = ["candidate", "outcome", "attempts", "time to decision", "enthusiasm / prof.", "slot, room", "the day"]
 
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$")
@@ -124,7 +125,7 @@ def _row(status: CandidateStatus, candidate: Candidate, *, venue: str) -> list[s
     clock with hers beside it."""
     result = status.result
     if result is None:
-        return [candidate.name, status.state, "-", "-", "-", "-"]
+        return [candidate.name, status.state, "-", "-", "-", "-", "-"]
     first = min((line.at for line in result.timeline), default=None)
     took = f"{(result.decided_at - first).total_seconds():.0f} s" if result.decided_at and first else "-"
     slot = "-"
@@ -132,7 +133,8 @@ def _row(status: CandidateStatus, candidate: Candidate, *, venue: str) -> list[s
         slot = f"{clock.short(result.slot.start, venue, candidate.time_zone)}, {result.slot.room_id}"
     reply = result.reply
     heard = f"{reply.enthusiasm or '-'} / {reply.professionalism or '-'}" if reply and reply.impressions() else "-"
-    return [candidate.name, result.outcome.value, str(result.attempts), took, heard, slot]
+    day = result.report.summary() if result.report else "-"
+    return [candidate.name, result.outcome.value, str(result.attempts), took, heard, slot, day]
 
 
 def outbox(folder: Path) -> list[list[str]]:
@@ -178,10 +180,12 @@ def where_to_look(stack: LocalStack, home: Path) -> None:
     say(f"Where to look in the UI ({stack.ui_url}):")
     say("  Runs: one candidate-callback run per candidate, tagged round:... and candidate:...")
     say("  Artifacts: round-<round> (one row per candidate, updated at every step),")
-    say("    round-<round>-responses (time to reply, share confirmed first time / after voicemail / after retry),")
+    say("    round-<round>-responses (time to reply, share confirmed first time / after voicemail / after retry,")
+    say("    the day: who came, who followed the dress and bring instructions, by channel and attempts),")
     say("    timeline-<round>-<candidate> (every step of one candidate)")
     say("  Deployments: stuck-candidates (paused here; Run it to see who is stuck), hiring-round/example")
-    say("  Events: secondround.candidate.* (called, emailed, replied, confirmed, released), secondround.reply.*")
+    say("  Events: secondround.candidate.* (called, emailed, replied, confirmed, reported, no-show,")
+    say("    released), secondround.reply.*")
     say(f"  Her page: any /r/... link in the emails above ({stack.web_url}; --keep to open one)")
     say(f"  Twilio requests and signed webhooks: {stack.twilio_url}/sandbox/requests; logs in {home}")
 
@@ -228,10 +232,7 @@ def _demo(args: argparse.Namespace, home: Path) -> int:
         round_file = demo_round(home, date.today())
         say(asyncio.run(seed_calendars(load_round(round_file), stack.read_settings())))  # the team meeting
         rows = asyncio.run(play_round(stack, round_file, timeout=args.timeout))
-        say(
-            "\n"
-            + table(["candidate", "outcome", "attempts", "time to decision", "enthusiasm / prof.", "slot, room"], rows)
-        )
+        say("\n" + table(COLUMNS, rows))
         report(stack, round_file)
         where_to_look(stack, home)
         if args.keep:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from config.round import HiringRound
+from flows.day_report import Attendance, DayReport, RecordedReport
 from flows.models import Decision, RecordedReply, Reply, ReplyChannel, Slot
 from flows.ops.rows import LateAnswer, Row, responses, row_of, table
 from sandbox.rounds import example_data
@@ -47,6 +48,7 @@ def test_a_row_from_her_timeline() -> None:
         "enthusiasm": "-",
         "professionalism": "-",
         "late answer": "-",
+        "the day": "-",
     }
 
 
@@ -101,6 +103,13 @@ def test_response_analytics() -> None:
         "enthusiasm by outcome": "-",
         "professionalism by outcome": "-",
         "she asked questions, of the calls recorded": "-",
+        "the day, of those reported": "-",
+        "no reply from the panel": "0",
+        "followed the instructions, of those who came": "-",
+        "no-show by the channel that reached her": "-",
+        "no-show by the attempts it took": "-",
+        "instructions followed by the channel that reached her": "-",
+        "instructions followed by the attempts it took": "-",
     }
     assert responses([])["released"] == "-"
 
@@ -148,3 +157,41 @@ def test_an_answer_after_her_decision_shows_on_the_round_table_on_its_clock() ->
     shown = {r["candidate"]: r["late answer"] for r in table(ROUND, [released, other], late=late)}
     # the latest one, on the round's clock (London: UTC in winter)
     assert shown == {released.name: "confirm by sms, Wed 02 Dec 15:00", other.name: "-"}
+
+
+def test_the_panels_report_reaches_her_row_the_table_and_the_analytics() -> None:
+    def day(cid: str, attempt: int, channel: ReplyChannel, report: DayReport | None) -> Row:
+        answer = Reply(decision=Decision.confirm, channel=channel)
+        lines: list[Done] = [RecordedReply(step="reply", attempt=attempt, at=T0, detail="replied", reply=answer)]
+        if report is not None:
+            lines.append(RecordedReport(step="report-reply", attempt=0, at=T0, detail="reported", report=report))
+        candidate = ROUND.candidates[0].model_copy(update={"id": cid, "name": cid})
+        return row_of(candidate, lines, state="confirmed", slot=SLOT, next_action="-", outcome="confirmed")
+
+    rows = [
+        day(
+            "a", 1, ReplyChannel.link, DayReport(came=Attendance.on_time, dressed_as_asked=True, brought_as_asked=True)
+        ),
+        day("b", 1, ReplyChannel.sms, DayReport(came=Attendance.late, dressed_as_asked=True, brought_as_asked=False)),
+        day("c", 2, ReplyChannel.sms, DayReport(came=Attendance.no_show, dressed_as_asked=True)),
+        day("d", 1, ReplyChannel.link, DayReport(came=Attendance.no_report)),
+        day("e", 2, ReplyChannel.link, None),
+    ]
+    assert (rows[1].reached_by, rows[1].came, rows[1].followed) == ("sms", "late", False)
+    assert rows[2].followed is None  # she did not come: nothing to follow
+    shown = {r["candidate"]: r["the day"] for r in table(ROUND, rows)}
+    assert shown == {
+        "a": "came on time; dress followed, bring followed",
+        "b": "came late; dress followed, bring not followed",
+        "c": "did not come",
+        "d": "no report",
+        "e": "-",
+    }
+    analytics = responses(rows)
+    assert analytics["the day, of those reported"] == "late 33% (1 of 3), no show 33% (1 of 3), on time 33% (1 of 3)"
+    assert analytics["no reply from the panel"] == "1"
+    assert analytics["followed the instructions, of those who came"] == "50% (1 of 2)"
+    assert analytics["no-show by the channel that reached her"] == "link: 0% (0 of 1); sms: 50% (1 of 2)"
+    assert analytics["no-show by the attempts it took"] == "1: 0% (0 of 2); 2: 100% (1 of 1)"
+    assert analytics["instructions followed by the channel that reached her"] == "link: 100% (1 of 1); sms: 0% (0 of 1)"
+    assert analytics["instructions followed by the attempts it took"] == "1: 50% (1 of 2)"

@@ -1,5 +1,6 @@
-"""The recruiter's form in a real browser (Debian's chromium via Playwright): axe-core finds no
-accessibility violation, on a phone-sized screen, with the call guide and with a recorded call."""
+"""The recruiter's form and the panel's report form in a real browser (Debian's chromium via
+Playwright): axe-core finds no accessibility violation, on a phone-sized screen, blank and
+once recorded."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from config.round import HiringRound
+from flows.day_report import Attendance, DayReport
 from flows.messages.context import context
 from flows.models import Decision, Reply, ReplyChannel, Slot
 from sandbox.rounds import example_data
@@ -17,17 +19,20 @@ from web.inbox import Stored
 from web.signed import _ENV
 
 
-def rendered(*, recorded: bool) -> str:
+def rendered(template: str, *, recorded: bool) -> str:
     round_ = HiringRound.model_validate(example_data())
     start = datetime(2026, 12, 8, 9, tzinfo=timezone.utc)
     slot = Slot(start=start, end=start.replace(hour=15), room_id="fleet")
     ctx = context(round_.details, round_.candidates[0], slot, attempt=1)
+    report = DayReport(came=Attendance.on_time, dressed_as_asked=True, by="Priya Raman")
     reply = Reply(decision=Decision.confirm, channel=ReplyChannel.recruiter, enthusiasm=4, professionalism=5)
     first = Stored("k", round_.id, "alice-moreau", reply, start, "pending", None, "") if recorded else None
-    return _ENV.get_template("recruiter_call.html").render(title="Your call", ctx=ctx, first=first, action="/x")
+    return _ENV.get_template(template).render(
+        title="Your call", ctx=ctx, first=first, report=report if recorded else None, action="/x"
+    )
 
 
-def test_the_recruiters_form_has_no_accessibility_violation() -> None:
+def test_the_recruiters_and_the_panels_forms_have_no_accessibility_violation() -> None:
     from playwright.async_api import async_playwright
 
     assert Path(CHROMIUM).exists(), "make browser installs Debian's chromium"
@@ -37,10 +42,11 @@ def test_the_recruiters_form_has_no_accessibility_violation() -> None:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
             page = await (await browser.new_context(viewport={"width": 390, "height": 844})).new_page()
             found = []
-            for recorded in (False, True):
-                await page.set_content(rendered(recorded=recorded))
-                found.append(await violations(page))
+            for template in ("recruiter_call.html", "panel_report.html"):
+                for recorded in (False, True):
+                    await page.set_content(rendered(template, recorded=recorded))
+                    found.append(await violations(page))
             await browser.close()
             return found
 
-    assert asyncio.run(check()) == [[], []]
+    assert asyncio.run(check()) == [[], [], [], []]

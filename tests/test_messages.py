@@ -20,6 +20,7 @@ from markupsafe import escape
 
 from config.round import Candidate, HiringRound
 from config.settings import Settings
+from flows.messages import render as rendering
 from flows.messages.context import AlertContext, MessageContext, context
 from flows.messages.invites import interview_invite
 from flows.messages.render import CateringMessage, catering_email, recruiter_email, render, render_email, staff_email
@@ -52,6 +53,8 @@ def every_kind(round_: HiringRound, candidate: Candidate, *, attempt: int = 2) -
         message = catering_email(round_, candidate, SLOT, kind=kind)
         assert message is not None
         built[kind.value] = message
+    built["panel_report"] = rendering.panel_report_email(round_, candidate, SLOT, member, move=0)
+    built["staff_day_list"] = staff_email("staff_day_list", dataclasses.replace(ctx, day_list=(ctx, ctx)), member)
     built["recruiter_alert"] = recruiter_email(round_, candidate, "declined", f"{candidate.name} declined.")
     recruiter = round_.organisation.recruiter
     for name in ("recruiter_call", "recruiter_guide"):

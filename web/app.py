@@ -2,7 +2,8 @@
 
 Routes: ``/r/<token>`` (her page, ``web/pages.py``), ``/twilio/...`` (webhooks, signed by
 Twilio: our calls' callbacks ``web/calls.py``, her texts ``web/sms.py``, her calls
-``web/voice.py``), ``/recruiter/replies`` (``web/recruiter.py``), ``/health``.
+``web/voice.py``), ``/recruiter/replies`` (``web/recruiter.py``), ``/recruiter/calls/<token>``
+(``web/recruiter_form.py``), ``/panel/reports/<token>`` (``web/reporting.py``), ``/health``.
 Every reply goes to the durable inbox first; a background task delivers it (``web/delivery.py``).
 """
 
@@ -21,6 +22,7 @@ from web.inbox import Inbox
 from web.pages import router as pages_router
 from web.recruiter import router as recruiter_router
 from web.recruiter_form import router as recruiter_form_router
+from web.reporting import router as reporting_router
 from web.sms import router as sms_router
 from web.voice import router as voice_router
 
@@ -49,6 +51,7 @@ app.include_router(sms_router)
 app.include_router(voice_router)
 app.include_router(recruiter_router)
 app.include_router(recruiter_form_router)
+app.include_router(reporting_router)
 
 
 @app.get("/health")

@@ -97,13 +97,18 @@ class Inbox:
 
     async def first_decision(self, round_id: str, candidate_id: str) -> Stored | None:
         """Her first stored decision that was not late (a second one changes nothing), or None; her
-        picks of times offered and her changes once confirmed are not decisions."""
+        picks of times offered, her changes once confirmed and the panel's report are not decisions."""
         rows = await self.sql.fetch(
             f"select {_COLUMNS} from replies where round_id = ? and candidate_id = ? and state != 'late'"
-            " and key not like 'pick:%' and key not like 'change:%' order by received_at, {order} limit 1",
+            " and key not like 'pick:%' and key not like 'change:%' and key not like 'panel-report:%'"
+            " order by received_at, {order} limit 1",
             round_id,
             candidate_id,
         )
+        return _stored(rows[0]) if rows else None
+
+    async def get(self, key: str) -> Stored | None:
+        rows = await self.sql.fetch(f"select {_COLUMNS} from replies where key = ?", key)
         return _stored(rows[0]) if rows else None
 
     async def picks(self, round_id: str, candidate_id: str) -> list[Stored]:

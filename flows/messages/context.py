@@ -21,6 +21,7 @@ from flows.messages import clock
 from flows.models import Slot
 
 RECRUITER = "recruiter"  # the claim of the recruiter's form link; her page refuses it
+PANEL = "panel"  # the claim of the panel's report form link, after the interview
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,9 @@ class MessageContext(_Values):
     cutoff: str = ""  # until how long before the interview
     offered: tuple[str, ...] = ()  # the other times she may pick, on her clocks (she asked for another time)
     choose_within: str = ""  # how long they stay open
+    report_link: str = ""  # a panel member's one-minute form after the interview (never sent to her)
+    report_within: str = ""  # how long it stays open
+    day_list: tuple[MessageContext, ...] = ()  # a panel member's list for the day: each candidate's context
 
 
 @dataclass(frozen=True)

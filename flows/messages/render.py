@@ -11,9 +11,11 @@ from __future__ import annotations
 import dataclasses
 from enum import StrEnum
 
+from config.links import LinkClaim, make_token
 from config.round import Candidate, RoundDetails, StaffMember
+from config.settings import get_settings
 from flows.messages import clock
-from flows.messages.context import AlertContext, MessageContext, context
+from flows.messages.context import PANEL, AlertContext, MessageContext, context, span
 from flows.messages.templates import ENVIRONMENT
 from flows.models import Slot
 from tasks.mail import Email, Invite
@@ -48,6 +50,21 @@ def staff_email(kind: str, ctx: MessageContext, member: StaffMember) -> Email:
     """A panel member's briefing (``staff_briefing``) or stand-down (``staff_release``)."""
     theirs = dataclasses.replace(ctx, member_name=member.name, role=member.role or "on the panel")
     return render_email(kind, theirs, to=member.email, to_name=member.name)
+
+
+def panel_report_email(
+    round_: RoundDetails, candidate: Candidate, slot: Slot, member: StaffMember, *, move: int
+) -> Email:
+    """A panel member's request for the day's report: the form's link, open ``changes.report_within``
+    after the interview's planned end (derived from the slot, so a replay renders the same message)."""
+    settings = get_settings()
+    key = settings.link_signing_key.get_secret_value().encode()
+    claim = LinkClaim(round_.id, candidate.id, move, PANEL, slot.end + round_.changes.report_within)
+    link = f"{settings.public_base_url.rstrip('/')}/panel/reports/{make_token(key, claim)}"
+    ctx = dataclasses.replace(
+        context(round_, candidate, slot), report_link=link, report_within=span(round_.changes.report_within)
+    )
+    return staff_email("panel_report", ctx, member)
 
 
 class CateringMessage(StrEnum):

@@ -30,6 +30,8 @@ EMAIL_KINDS = (
     "move_kept",
     "staff_briefing",
     "staff_release",
+    "panel_report",
+    "staff_day_list",
     "recruiter_alert",
     "recruiter_call",
     "recruiter_guide",

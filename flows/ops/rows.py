@@ -1,5 +1,7 @@
 """What the round's table says of each candidate, and the response analytics over them. Pure:
-a row is built from her timeline (``row_of``); ``table`` and ``responses`` read rows only.
+a row is built from her timeline (``row_of``); ``table`` and ``responses`` read rows only. The
+analytics include the day itself, from the panel's reports: who came, who followed the dress and
+bring instructions, by the channel that reached her and by how many attempts it took.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 
 from config.round import Candidate
+from flows.day_report import Attendance, RecordedReport
 from flows.models import Decision, RecordedReply, Reply, Slot
 from tasks.bridge import LEFT_MESSAGE, MISSED
 from tasks.effects import Done
@@ -64,6 +67,10 @@ class Row(BaseModel):
     professionalism: int | None = None
     talked: bool = False  # the recruiter recorded impressions of a conversation
     asked: bool = False  # she asked questions in it
+    reached_by: str | None = None  # the channel of her decisive answer (link, sms, call, recruiter)
+    came: str | None = None  # the panel's report: on_time, late, no_show, no_report
+    followed: bool | None = None  # she followed the dress and bring instructions (None: not said)
+    day: str = ""  # the report in a few words
 
 
 def row_of(
@@ -73,6 +80,8 @@ def row_of(
     contacts = sorted((line for line in lines if _reached(line)), key=lambda x: x.at)
     replies = [line for line in lines if line.step == "reply" and line.detail.startswith("replied")]
     heard = _heard(lines)
+    reports = [line.report for line in lines if isinstance(line, RecordedReport)]
+    report = reports[-1] if reports else None
     return Row(
         candidate_id=candidate.id,
         name=candidate.name,
@@ -89,6 +98,10 @@ def row_of(
         professionalism=heard.professionalism if heard else None,
         talked=bool(heard and heard.impressions()),
         asked=bool(heard and heard.questions),
+        reached_by=heard.channel.value if heard else None,
+        came=report.came.value if report else None,
+        followed=report.followed if report else None,
+        day=report.summary() if report else "",
     )
 
 
@@ -126,7 +139,54 @@ def responses(rows: Sequence[Row]) -> dict[str, Any]:
         "enthusiasm by outcome": _by_outcome(decided, "enthusiasm"),
         "professionalism by outcome": _by_outcome(decided, "professionalism"),
         "she asked questions, of the calls recorded": _asked(decided),
+        **_the_day(rows),
     }
+
+
+REPORTED = {Attendance.on_time.value, Attendance.late.value, Attendance.no_show.value}
+
+
+def _the_day(rows: Sequence[Row]) -> dict[str, str]:
+    """Who came and who followed the instructions, over the rows the panel reported on."""
+    reported = [r for r in rows if r.came in REPORTED]
+    came = [r for r in reported if r.came != Attendance.no_show.value]
+    told = [r for r in came if r.followed is not None]
+    attended = ", ".join(
+        f"{what.replace('_', ' ')} {_share(sum(r.came == what for r in reported), len(reported))}"
+        for what in sorted(REPORTED)
+    )
+    return {
+        "the day, of those reported": attended if reported else "-",
+        "no reply from the panel": str(sum(1 for r in rows if r.came == Attendance.no_report.value)),
+        "followed the instructions, of those who came": _share(sum(1 for r in told if r.followed), len(told)),
+        "no-show by the channel that reached her": _rate_by(reported, "reached_by", _no_show),
+        "no-show by the attempts it took": _rate_by(reported, "attempt", _no_show),
+        "instructions followed by the channel that reached her": _rate_by(told, "reached_by", _followed),
+        "instructions followed by the attempts it took": _rate_by(told, "attempt", _followed),
+    }
+
+
+def _no_show(row: Row) -> bool:
+    return row.came == Attendance.no_show.value
+
+
+def _followed(row: Row) -> bool:
+    return bool(row.followed)
+
+
+def _share(count: int, of: int) -> str:
+    return f"{count / of:.0%} ({count} of {of})" if of else "-"
+
+
+def _rate_by(rows: Sequence[Row], field: str, hit: Callable[[Row], bool]) -> str:
+    """``link: 0% (0 of 2); sms: 50% (1 of 2)``: how often ``hit`` held, by the value of ``field``."""
+    groups: dict[str, list[Row]] = {}
+    for row in rows:
+        groups.setdefault(str(getattr(row, field) or "-"), []).append(row)
+    return (
+        "; ".join(f"{name}: {_share(sum(map(hit, rows_)), len(rows_))}" for name, rows_ in sorted(groups.items()))
+        or "-"
+    )
 
 
 def _by_outcome(rows: Sequence[Row], score: str) -> str:
@@ -172,6 +232,7 @@ def table(round_: Zoned, rows: Sequence[Row], *, late: Sequence[LateAnswer] = ()
             "enthusiasm": f"{r.enthusiasm}/5" if r.enthusiasm else "-",
             "professionalism": f"{r.professionalism}/5" if r.professionalism else "-",
             "late answer": _late(latest.get(r.candidate_id), at),
+            "the day": r.day or "-",
         }
         for r in sorted(rows, key=lambda r: r.name)
     ]

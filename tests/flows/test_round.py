@@ -146,9 +146,11 @@ def test_prefect_yaml_declares_the_deployments(harness: Harness) -> None:
             return {f"{d.name}": d for d in await client.read_deployments()}
 
     deployments = asyncio.run(read())
-    assert {"example", "candidate-callback", "reply-deadline", "retention"} <= set(deployments)
+    assert {"example", "candidate-callback", "reply-deadline", "retention", "day-lists"} <= set(deployments)
     [daily] = deployments["retention"].schedules
     assert (daily.schedule.cron, daily.active) == ("0 3 * * *", True)
+    [hourly] = deployments["day-lists"].schedules
+    assert (hourly.schedule.cron, hourly.active) == ("5 * * * *", True)
     [schedule] = deployments["example"].schedules
     assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 9 * * 1-5", "Europe/London")
     schema = deployments["candidate-callback"].parameter_openapi_schema
