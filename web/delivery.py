@@ -66,8 +66,7 @@ class Deliverer:
             )
         except NoWaitingRunError as error:
             await self.inbox.settle(stored.key, state="late", run_id=None, detail=str(error))
-            if stored.reply.report is None:  # a panel's report after her run ended is not her answer
-                await shown_to_recruiter(stored, detail=str(error))
+            await shown_to_recruiter(stored, detail=str(error))
         except (httpx.HTTPError, OSError, RuntimeError) as error:
             log.warning("reply %s not delivered yet (%s); trying again", stored.key, error)
         else:

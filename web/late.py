@@ -93,11 +93,9 @@ async def record_late(inbox: Inbox, key: str, round_id: str, candidate_id: str, 
 
 async def shown_to_recruiter(stored: Stored, *, detail: str) -> None:
     """Her late answer on the round's table and in the event feed; a view, so never an error."""
-    answer = LateAnswer(
-        candidate_id=stored.candidate_id,
-        what=f"{stored.reply.decision.value} by {stored.reply.channel.value}",
-        at=stored.received_at,
-    )
+    reply, report = stored.reply, stored.reply.report  # a report: the panel's, after her run closed without one
+    what = f"the panel's report: {report.summary()}" if report else f"{reply.decision.value} by {reply.channel.value}"
+    answer = LateAnswer(candidate_id=stored.candidate_id, what=what, at=stored.received_at)
     try:
         await note_late(stored.round_id, answer)
     except (PrefectException, httpx.HTTPError, OSError) as error:  # the inbox row is the record

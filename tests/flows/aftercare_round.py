@@ -80,6 +80,16 @@ async def mia(harness: Harness, http: httpx.AsyncClient, seen: dict[str, Any]) -
     seen["mia-link"] = link
 
 
+async def late_report(http: httpx.AsyncClient, link: str) -> str:
+    """A panel member's report after Ned's run closed without one: his form's page, once it is settled."""
+    await http.post(link, data=KIM_REPORT | {"came": "late"})
+    for _ in range(60):
+        if "kept for the recruiter" in (page := await http.get(link)).text:
+            break
+        await asyncio.sleep(0.5)
+    return page.text
+
+
 async def the_evening_before(harness: Harness, slot: Slot) -> list[str]:
     """The hourly day-lists deployment, twice, as of the evening before Kim's interview; their states."""
     zone = ZoneInfo(harness.rounds[ROUND].details.venue_zone)
@@ -113,6 +123,7 @@ def play_aftercare(harness: Harness) -> dict[str, Any]:
             await harness.wait(list(ids.values()), timeout=400)
             seen["results"] = {cid: await harness.result(run_id) for cid, run_id in ids.items()}
             seen["day-lists"] = await the_evening_before(harness, seen["results"]["kim"].slot)
+            seen["ned-late"] = await late_report(http, panel_link(harness, "ned"))
             seen["mia-page"] = await http.get(seen["mia-link"])
             seen["leo-moved"] = await http.get(page_link(harness, "leo"))
         return seen

@@ -7,10 +7,13 @@ deadline."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from prefect import get_client
+from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
 
 from flows.day_report import Attendance
 from flows.models import CallbackResult, Outcome
@@ -124,6 +127,16 @@ def test_a_no_show_recorded_in_the_runs_resume_form_tells_the_recruiter_at_once(
     assert "did not come" in alert.body["subject"] and "no word from him" in alert.body["body"]
 
 
+async def rounds_table() -> dict[str, dict[str, Any]]:
+    """The round's table artifact, by candidate name."""
+    async with get_client() as client:
+        [artifact] = await client.read_latest_artifacts(
+            artifact_filter=ArtifactCollectionFilter(key=ArtifactCollectionFilterKey(any_=[f"round-{ROUND}"])), limit=1
+        )
+    rows = artifact.data if isinstance(artifact.data, list) else json.loads(str(artifact.data))
+    return {ROUND: {row["candidate"]: row for row in rows}}
+
+
 def test_no_report_by_the_deadline_is_recorded_and_a_cancelled_interview_asks_nobody(
     played: dict[str, Any], harness: Harness
 ) -> None:
@@ -134,6 +147,8 @@ def test_no_report_by_the_deadline_is_recorded_and_a_cancelled_interview_asks_no
     rows = {row.candidate_id: row for row in asyncio.run(read_rows(ROUND))}
     assert (rows["ned"].came, rows["ned"].day) == ("no_report", "no report")
     assert rows["mia"].came is None and rows["mia"].outcome == "cancelled"
+    assert "kept for the recruiter" in played["ned-late"]  # a report after the deadline: on the table, not his record
+    assert "the panel's report: came late" in str(asyncio.run(rounds_table())[ROUND]["Ned Test"])
 
 
 def test_the_evening_before_each_panel_member_gets_the_days_list_once(played: dict[str, Any], harness: Harness) -> None:
