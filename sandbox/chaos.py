@@ -15,7 +15,6 @@ import asyncio
 import itertools
 import os
 import random
-import signal
 import statistics
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -31,7 +30,7 @@ from prefect.deployments import arun_deployment
 from flows.models import Outcome
 from flows.replies import candidate_runs
 from flows.takeover import TAG as TAKEOVER_TAG
-from sandbox import bucket
+from sandbox import bucket, machines
 from sandbox.harness import Harness
 from sandbox.postgres import Postgres
 from sandbox.rounds import Scripted, round_data, write_round
@@ -48,28 +47,12 @@ class Kill:
     back: datetime
 
 
-def machine_processes(stack: LocalStack, n: int) -> list[int]:
-    mark = f"SECONDROUND_MACHINE={stack.machine_mark(n)}".encode()
-    found = []
-    for environ in Path("/proc").glob("[0-9]*/environ"):
-        try:
-            if mark in environ.read_bytes().split(b"\0"):
-                found.append(int(environ.parent.name))
-        except OSError:  # gone meanwhile, or not ours to read
-            continue
-    return found
-
-
 def lose(stack: LocalStack, n: int) -> int:
     """SIGKILL worker ``n`` and every flow process it started; how many processes died."""
-    pids = machine_processes(stack, n)
+    pids = machines.processes(stack.machine_mark(n))
     if n in stack.worker_procs:
         stack.kill_worker(n)
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            continue
+    machines.kill(pids)
     return len(pids)
 
 

@@ -21,7 +21,7 @@ from types import TracebackType
 from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, PREFECT_HOME, temporary_settings
 
 from flows.ops.healing import HEARTBEAT_SECONDS, TAKEOVER
-from sandbox import bucket
+from sandbox import bucket, machines
 from sandbox.peers import PROJECT_DIR, Peers, free_port
 from sandbox.serving import http_ok, wait_ready
 from sandbox.tls import write_test_ca
@@ -183,7 +183,7 @@ class LocalStack(Peers):
     def machine_env(self, n: int) -> dict[str, str]:
         """Worker ``n``'s marks: its machine (every flow process it starts inherits it) and,
         across machines, its own disk: state folder and local results (none shared by accident)."""
-        mark = {"SECONDROUND_MACHINE": self.machine_mark(n)}
+        mark = {machines.MARK: self.machine_mark(n)}
         if not self.machines:
             return mark
         disk = self.home / f"machine-{n + 1}"
@@ -193,9 +193,14 @@ class LocalStack(Peers):
         }
 
     def machine_mark(self, n: int) -> str:
-        """Machine ``n``'s mark, unique to this stack: a kill test losing its machine 1 must not
-        take down another stack's (the suite's shared stack runs beside the chaos stacks)."""
-        return f"{self.home}#{n + 1}"
+        return machines.mark(self.home, n)
+
+    def stop(self) -> None:
+        """Everything it started, then any flow process left (one outlived its worker's stop,
+        retrying the server that had gone)."""
+        super().stop()
+        for n in range(self.workers):
+            machines.kill(machines.processes(self.machine_mark(n)))
 
     def start_workers(self) -> None:
         for n in range(self.workers):
