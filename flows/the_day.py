@@ -29,7 +29,7 @@ from flows.models import CallbackRequest, CallbackResult, Wait
 from flows.replies import inbox
 from flows.settle import alert_recruiter
 from flows.timeline import Timeline
-from tasks.effects import BY_BUSINESS_KEY, EffectKey, done, recall
+from tasks.effects import BY_BUSINESS_KEY, Done, EffectKey, done, recall
 from tasks.mail import send_email
 from tasks.run_inputs import read_input
 
@@ -42,19 +42,21 @@ async def the_day(
     assert slot is not None
     for member in map(round_.staff_member, round_.plan.panel):
         message = panel_report_email(round_, request.candidate, slot, member, move=move)
-        timeline.add(
-            await send_email(request.key(f"report-ask-{member.id}", attempt=move), message, to_candidate=False)
-        )
-    recorded = await wait_for_report(
-        request, move, timeline, run_id=run_id, until=slot.end + round_.changes.report_within
-    )
-    report = recorded.report
+        asked = request.key(f"report-ask-{member.id}", attempt=move)
+        timeline.add(await send_email(asked, message, to_candidate=False))
+    # the panel has report_within from being asked (read once: the timer is armed once)
+    until = datetime.now(timezone.utc) + round_.changes.report_within
+    report = (await wait_for_report(request, move, timeline, run_id=run_id, until=until)).report
     if report.came is Attendance.no_show:
-        who = f"{request.candidate.name} ({request.candidate.email}, {request.candidate.phone})"
-        detail = f"{who} did not come to the interview ({report.by or 'the panel'} reported). {report.notes}".strip()
-        timeline.add(await alert_recruiter(request, request.key("alert-no-show", attempt=move), "did not come", detail))
+        timeline.add(await _tell_of_no_show(request, report, move=move))
     await timeline.publish(f"{result.outcome.value}: {report.summary()}", next_action="-", outcome=result.outcome.value)
     return result.model_copy(update={"report": report})
+
+
+async def _tell_of_no_show(request: CallbackRequest, report: DayReport, *, move: int) -> Done:
+    who = f"{request.candidate.name} ({request.candidate.email}, {request.candidate.phone})"
+    detail = f"{who} did not come to the interview ({report.by or 'the panel'} reported). {report.notes}".strip()
+    return await alert_recruiter(request, request.key("alert-no-show", attempt=move), "did not come", detail)
 
 
 async def wait_for_report(

@@ -60,14 +60,14 @@ async def leo(harness: Harness, http: httpx.AsyncClient, seen: dict[str, Any]) -
         await asyncio.sleep(0.5)
     seen["leo-offered"] = (offered, (await standing(ROUND, "leo")).offer)  # type: ignore[union-attr]
     await http.post(link, data={"choice": "pick", "slot": "0"})
-    await until_waiting("leo", Wait.report)
+    await until_waiting("leo", Wait.report, patience=600)
     [run] = [r for r in await candidate_runs(ROUND, "leo") if waits_for(r, Wait.report)]
     # the recruiter, in the Prefect UI's resume form of the waiting run
     await aresume_flow_run(run.id, run_input={"came": "no_show", "by": "Priya Raman", "notes": "no word from him"})
 
 
 async def kim(harness: Harness, http: httpx.AsyncClient, seen: dict[str, Any]) -> None:
-    await until_waiting("kim", Wait.report)
+    await until_waiting("kim", Wait.report, patience=600)
     link = panel_link(harness, "kim")
     seen["kim-form"] = await http.get(link)
     seen["kim-reported"] = await http.post(link, data=KIM_REPORT)
@@ -108,8 +108,8 @@ def play_aftercare(harness: Harness) -> dict[str, Any]:
     people = [
         candidate("kim", day=7, sms=True),  # reminded the day before and on the morning
         candidate("leo", day=8, also=(9,)),  # moves from the 8th to the 9th
-        candidate("mia", day=10, sms=True),  # cancels
-        candidate("ned", day=11),  # nobody reports on his day
+        candidate("mia", day=11, sms=True),  # cancels
+        candidate("ned", day=10),  # nobody reports on his day
     ]
     data = round_data(ROUND, people)
     data["changes"] = {"follow_through": True, "choose_window": "PT72H", "report_within": "PT144H"}
