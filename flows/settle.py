@@ -53,7 +53,8 @@ async def settle(
         timeline.add(*await _confirm(request, booking, reply, move=move))
     else:
         timeline.add(*await _release_after(request, booking, reply, timeline, outcome=outcome, move=move))
-    step = "outcome-cancelled" if outcome is Outcome.cancelled else "outcome"  # she cancels after "confirmed"
+    # she cancels after "confirmed"; each time she moves to is confirmed anew (its own event)
+    step = "outcome-cancelled" if outcome is Outcome.cancelled else _moved("outcome", move)
     line = await record_outcome(request.key(step), outcome=outcome, attempts=attempts)
     timeline.add(line)
     timeline.slot = booking.slot if outcome is Outcome.confirmed else None  # a released slot is no longer hers

@@ -112,9 +112,11 @@ async def _prefect(round_id: str, candidate_id: str, runs: list[UUID], candidate
                 await client.delete_flow_run(run_id)
         artifacts = await _delete_artifacts(client, [f"timeline-{round_id}-{candidate_id}"])
         names = her_variables(round_id, candidate_id) + ([opt_out_name(candidate.phone)] if candidate else [])
+        variables = 0
         for name in names:
             with suppress(ObjectNotFound):
                 await client.delete_variable_by_name(name)
+                variables += 1
         tables = await _delete_artifacts(client, [f"round-{round_id}", f"round-{round_id}-responses"])
     await _rebuild_without_her(round_id)
     return [
@@ -126,7 +128,7 @@ async def _prefect(round_id: str, candidate_id: str, runs: list[UUID], candidate
             f"{artifacts} timeline version(s) deleted; the round's table rebuilt without her"
             f" ({tables} older version(s) deleted)",
         ),
-        Erased("Prefect variables", "her row, late answer and opt-out deleted"),
+        Erased("Prefect variables", f"{variables} of her row, late answer and opt-out deleted"),
         Erased(
             "Prefect events",
             "not deletable through Prefect's API: they carry ids, never her name or contact,"

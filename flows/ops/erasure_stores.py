@@ -108,9 +108,10 @@ async def erase_journal_and_claim(settings: Settings, round_id: str, candidate_i
     journal = settings.state_dir / "mail" / "accepted"
     noted = list(journal.glob(f"{prefix}*")) if journal.is_dir() else []
     claim = settings.state_dir / "claims" / f"{round_id}.{candidate_id}.json"
+    claimed = claim.exists()
     for path in [*noted, claim]:
         path.unlink(missing_ok=True)
-    return f"{len(noted)} journal entry(ies) and her claim deleted"
+    return f"{len(noted)} journal entry(ies) and {int(claimed)} claim deleted"
 
 
 def erase_sandbox(settings: Settings, round_id: str, candidate_id: str) -> str:
