@@ -95,12 +95,16 @@ async def until_the_day(
     plan = await plan_her_reminders(request.key("plan-reminders", attempt=move), request=request, slot=booking.slot)
     timeline.add(plan)
     for ring, planned in enumerate(plan.reminders, start=1):
-        change = await wait(request, move, timeline, run_id=run_id, until=planned.at, what=Wait.day, ring=ring)
+        change = await wait(
+            request, move, timeline, run_id=run_id, until=planned.at, what=Wait.day, ring=ring, since=plan.at
+        )
         if change.decision is not Decision.no_reply:
             return change
         timeline.add(*await _remind(request, booking.slot, planned, move=move))
     # past the cut-off her page offers no change, but the recruiter may still record one for her
-    change = await wait(request, move, timeline, run_id=run_id, until=booking.slot.end, what=Wait.interview)
+    change = await wait(
+        request, move, timeline, run_id=run_id, until=booking.slot.end, what=Wait.interview, since=plan.at
+    )
     return change if change.decision is not Decision.no_reply else None
 
 

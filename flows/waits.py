@@ -43,12 +43,16 @@ async def wait(
     until: datetime,
     what: Wait,
     ring: int = 1,
+    since: datetime | None = None,
 ) -> Reply:
     """Suspend until ``until`` (scaled by the time scale) or an earlier reply; the timer is a
     scheduled ``reply-deadline`` run, so nothing is held meanwhile. A wait for her pick
-    (``Wait.choice``) is ended only by an answer to it (``Reply.answers``: its pause key)."""
-    now = datetime.now(timezone.utc)
-    due = reply_due(now, until - now, time_scale=get_settings().time_scale)
+    (``Wait.choice``) is ended only by an answer to it (``Reply.answers``: its pause key).
+    ``since``: when ``until`` was decided; in compressed time a chain of waits toward fixed
+    moments (her reminders, the interview's end) then takes the compressed distance from there,
+    not each from its own start again (at time scale 1 the two are the same)."""
+    origin = since or datetime.now(timezone.utc)
+    due = reply_due(origin, until - origin, time_scale=get_settings().time_scale)
     pause_key = what.pause_key(attempt, ring)
     recorded_key = request.key(what.recorded_step(ring), attempt=attempt)
     timer = request.key(what.timer_step(ring), attempt=attempt)
