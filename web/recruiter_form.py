@@ -15,23 +15,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from flows.messages.context import RECRUITER, context
 from flows.models import Decision, Reply, ReplyChannel
 from web.inbox import Inbox
-from web.signed import page_response, signed_claim, standing_of
+from web.signed import Scored, page_response, signed_claim, standing_of
 
 router = APIRouter(prefix="/recruiter", tags=["recruiter"])
 DECISIONS = {"confirm": Decision.confirm, "decline": Decision.decline, "another_time": Decision.another_time}
 
 
-class CallRecord(BaseModel):
+class CallRecord(Scored):
     """The form as posted: strings, checked into a ``Reply`` (a bad value gets a page, not JSON)."""
 
     decision: str = Field(max_length=20)
-    enthusiasm: str = Field(default="", max_length=1)
-    professionalism: str = Field(default="", max_length=1)
     preferred_time: str = Field(default="", max_length=500)
     questions: str = Field(default="", max_length=2000)
     for_panel: str = Field(default="", max_length=1000)
@@ -62,8 +60,7 @@ async def record_call(token: str, request: Request, form: Annotated[CallRecord, 
         reply = Reply(
             decision=DECISIONS[form.decision],
             channel=ReplyChannel.recruiter,
-            enthusiasm=int(form.enthusiasm) if form.enthusiasm else None,
-            professionalism=int(form.professionalism) if form.professionalism else None,
+            **form.scores(),
             preferred_time=form.preferred_time if form.decision == "another_time" else "",
             questions=form.questions.strip(),
             for_panel=form.for_panel.strip(),

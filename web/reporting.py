@@ -15,28 +15,26 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from config.links import LinkClaim
 from flows.day_report import Attendance, DayReport
 from flows.messages.context import PANEL, context
 from flows.models import Decision, Reply, ReplyChannel, Wait
 from web.inbox import Inbox
-from web.signed import page_response, signed_claim, standing_of
+from web.signed import Scored, page_response, signed_claim, standing_of
 
 router = APIRouter(prefix="/panel", tags=["panel"])
 CAME = {"on_time": Attendance.on_time, "late": Attendance.late, "no_show": Attendance.no_show}
 SAID = {"yes": True, "no": False, "": None}
 
 
-class ReportForm(BaseModel):
+class ReportForm(Scored):
     """The form as posted: strings, checked into a ``DayReport`` (a bad value gets a page, not JSON)."""
 
     came: str = Field(max_length=10)
     dressed: str = Field(default="", max_length=3)
     brought: str = Field(default="", max_length=3)
-    enthusiasm: str = Field(default="", max_length=1)
-    professionalism: str = Field(default="", max_length=1)
     notes: str = Field(default="", max_length=2000)
     by: str = Field(default="", max_length=200)
 
@@ -45,8 +43,7 @@ class ReportForm(BaseModel):
             came=CAME[self.came],
             dressed_as_asked=SAID[self.dressed],
             brought_as_asked=SAID[self.brought],
-            enthusiasm=int(self.enthusiasm) if self.enthusiasm else None,
-            professionalism=int(self.professionalism) if self.professionalism else None,
+            **self.scores(),
             notes=self.notes.strip(),
             by=self.by.strip(),
         )

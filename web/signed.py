@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BaseModel, Field
 
 from config.errors import BadLink, ExpiredLink
 from config.links import LinkClaim, verify
@@ -30,6 +31,18 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 NOT_VALID = "Sorry: this link is not valid."
+SCORES = {"enthusiasm", "professionalism"}
+
+
+class Scored(BaseModel):
+    """The 1-to-5 impressions of a posted form (``_scores.html``), as strings until checked."""
+
+    enthusiasm: str = Field(default="", max_length=1)
+    professionalism: str = Field(default="", max_length=1)
+
+    def scores(self) -> dict[str, int | None]:
+        """Each score as a number, None when not given (a bad one raises ValueError)."""
+        return {name: int(value) if value else None for name, value in self.model_dump(include=SCORES).items()}
 
 
 def page_response(template: str, status: int = 200, **values: Any) -> HTMLResponse:
