@@ -3,7 +3,8 @@
 ``changes`` in the round file. "Another time" (her page, a text, the recruiter's form) offers
 her the next free times that fit her free times, the panel, a room and the office hours, at
 most ``offers`` of them and none sooner than ``notice``; she has ``choose_window`` to pick
-one, else the recruiter is told.
+one, else the recruiter is told. A candidate released unanswered who answers after all is offered
+the times still free the same way (``second_chance``; it counts as a move).
 Each change she asks for counts as a move; after ``max_moves`` the recruiter takes over (0: the
 recruiter always finds the other time, as a round without self-service wants).
 
@@ -37,6 +38,11 @@ class Changes(Strict):
     follow_through: bool = Field(
         default=True,
         description="After confirming, her run stays with her until the interview (reminders, moves, the report)",
+    )
+    second_chance: bool = Field(
+        default=True,
+        description="An answer after her run released her unanswered gets the times still free to pick from, "
+        "while she has a move left",
     )
     report_within: timedelta = Field(
         default=timedelta(hours=48), description="How long after the interview the panel may report how it went"

@@ -5,7 +5,8 @@ It reads like the process: claim her, line up the logistics, then for each attem
 does not decide on the call), wait for her reply without
 holding a process (``flows/waits.py``), let her pick another time if she asks for one
 (``flows/rebooking.py``), confirm or release (``flows/settle.py``), and once she is confirmed
-stay with her until the day: reminders, moving or cancelling (``flows/aftercare.py``).
+stay with her until the day: reminders, moving or cancelling (``flows/aftercare.py``). A late
+answer after her release starts her a second-chance run (``flows/second_chance.py``).
 After every resume the body runs again from the top; every side effect is a task keyed by
 (round, candidate, attempt, step), so the replay skips what already happened.
 
@@ -43,6 +44,7 @@ from flows.models import (
 )
 from flows.rebooking import let_her_pick
 from flows.replies import share_slot
+from flows.second_chance import second_chance
 from flows.settle import alert_recruiter, settle
 from flows.takeover import note_takeover
 from flows.timeline import Timeline
@@ -63,7 +65,8 @@ def _run_name() -> str:
 async def candidate_callback(request: CallbackRequest) -> CallbackResult:
     round_, candidate = request.round, request.candidate
     run_id = str(flow_run.get_id())
-    claim = await claim_candidate(round_.id, candidate.id, run_id=run_id)
+    later = request.second_chance is not None  # her first run has ended: this one takes her over
+    claim = await claim_candidate(round_.id, candidate.id, run_id=run_id, after_ended=later)
     if not claim.mine:
         get_run_logger().warning("%s is handled by run %s: this run stops here", candidate.id, claim.owner)
         return CallbackResult(
@@ -73,6 +76,8 @@ async def candidate_callback(request: CallbackRequest) -> CallbackResult:
     timeline = Timeline(round_, candidate)
     if claim.took_over_from:
         timeline.add(await note_takeover(request.key(f"took-over-{run_id}"), dead_run=claim.took_over_from))
+    if later:
+        return await second_chance(request, timeline, run_id=run_id)
 
     booking = await arrange_logistics(request)
     timeline.add(*booking.lines)

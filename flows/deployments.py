@@ -27,11 +27,18 @@ def phone_tag(phone: str) -> str:
     return "phone:" + hashlib.sha256(phone.encode()).hexdigest()[:16]
 
 
-async def start_callback(request: CallbackRequest, *, tags: tuple[str, ...] = (), rerun_of: str = "") -> FlowRun:
+async def start_callback(
+    request: CallbackRequest, *, tags: tuple[str, ...] = (), rerun_of: str = "", purpose: str = ""
+) -> FlowRun:
     """Her candidate-callback run, created once per round and candidate (the idempotency key):
-    asking again returns the run that exists. A rerun is keyed by the run it replaces."""
+    asking again returns the run that exists. A rerun is keyed by the run it replaces, her second
+    chance by its ``purpose``."""
     round_id, candidate_id = request.round.id, request.candidate.id
-    key = f"{round_id}.{candidate_id}" + (f".rerun-of-{rerun_of}" if rerun_of else "")
+    key = (
+        f"{round_id}.{candidate_id}"
+        + (f".rerun-of-{rerun_of}" if rerun_of else "")
+        + (f".{purpose}" if purpose else "")
+    )
     return await arun_deployment(
         CALLBACK,
         parameters={"request": request.model_dump(mode="json")},

@@ -16,6 +16,8 @@ from config.round import Candidate, RoundDetails
 from flows.day_report import DayReport
 from flows.planning.model import Slot as Slot  # noqa: PLC0414  (re-exported: the flows' slot is the planner's)
 from flows.planning.reminders import PlannedReminder
+from flows.redo import Contact as Contact  # noqa: PLC0414  (re-exported: the steps a rerun redoes)
+from flows.redo import RedoFrom as RedoFrom  # noqa: PLC0414
 from tasks.effects import Done, EffectKey
 
 
@@ -90,23 +92,6 @@ class Outcome(StrEnum):
     no_slot = "no-slot"
     cancelled = "cancelled"  # she cancelled after confirming
     duplicate = "duplicate"
-
-
-class Contact(StrEnum):  # the steps of an attempt that reach her, in the order they happen
-    call = "call"
-    voicemail = "voicemail"
-    email = "email"
-    sms = "sms"
-
-
-class RedoFrom(BaseModel):
-    attempt: int = Field(default=1, ge=1, le=5, description="The contact attempt")
-    step: Contact = Field(description="The first step checked again")
-
-    def covers(self, attempt: int, step: Contact) -> bool:
-        """Whether ``step`` of ``attempt`` is at or after this point, so its record is set aside."""
-        order = list(Contact)
-        return (attempt, order.index(step)) >= (self.attempt, order.index(self.step))
 
 
 class Wait(StrEnum):
@@ -187,6 +172,11 @@ class CallbackRequest(BaseModel):
         default=None,
         description="Set by rerun-candidate: from this step on, each contact's record is set aside and checked "
         "against its peer again (one that happened is never repeated)",
+    )
+    second_chance: Reply | None = Field(
+        default=None,
+        description="Her answer after her first run released her unanswered: this run skips the calls and offers "
+        "her the times still free (her move 1)",
     )
 
     def key(self, step: str, *, attempt: int = 0) -> EffectKey:

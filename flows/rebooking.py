@@ -137,11 +137,12 @@ async def _share_offer(run_id: str, pause_key: str, offer: Offer) -> None:
 
 
 async def _tell_her(request: CallbackRequest, booking: Booking, offer: Offer, *, move: int, offer_no: int) -> Done:
-    """An email with the times and the link to her page, where she picks one."""
-    assert booking.slot is not None
+    """An email with the times and the link to her page, where she picks one (her second chance:
+    no time of hers to leave, and the words say why she is offered times)."""
     round_, candidate = request.round, request.candidate
-    ctx = offered_times(context(round_, candidate, booking.slot, attempt=1), round_, candidate, offer.slots)
-    kind = "choose" if offer_no == 1 else "choose_again"
+    slot = booking.slot or offer.slots[0]
+    ctx = offered_times(context(round_, candidate, slot, attempt=1), round_, candidate, offer.slots)
+    kind = "choose_again" if offer_no > 1 else "choose" if booking.slot is not None else "choose_late"
     message = render_email(kind, ctx, to=candidate.email, to_name=candidate.name)
     return await send_email(request.key(f"offer-email-{offer_no}", attempt=move), message)
 

@@ -71,9 +71,11 @@ class Standing:
 
 
 async def standing(round_id: str, candidate_id: str) -> Standing | None:
-    """Her newest run with its request and held slot; None if she has no run."""
+    """Her run that is still going (her second chance, just created), else her newest, with its
+    request and held slot; None if she has no run."""
     runs = await candidate_runs(round_id, candidate_id)
-    return await _standing(runs[0]) if runs else None
+    active = [r for r in runs if r.state is not None and not r.state.is_final()]
+    return await _standing((active or runs)[0]) if runs else None
 
 
 async def standing_by_phone(phone: str) -> Standing | None:

@@ -175,7 +175,8 @@ async def _release(
     if outcome is Outcome.rescheduling:
         detail += f" Times that suit her: {wish or 'not given'}."
     headline = HEADLINES.get(outcome, "released")
-    lines.append(await alert_recruiter(request, request.key("recruiter-alert"), headline, detail))
+    alert = request.key(_moved("recruiter-alert", move))  # her second chance's is not her first run's
+    lines.append(await alert_recruiter(request, alert, headline, detail))
     return lines + await _alert_refusals(request, lines)
 
 

@@ -7,8 +7,11 @@ failed on something a retry cannot mend. Event: ``secondround.candidate.taken-ov
 
 from __future__ import annotations
 
-from prefect import task
+from uuid import UUID
+
+from prefect import get_client, task
 from prefect.events import emit_event
+from prefect.exceptions import ObjectNotFound
 
 from flows.deployments import start_callback
 from flows.models import CallbackRequest
@@ -37,5 +40,13 @@ async def take_over(request: CallbackRequest, *, crashed_run_id: str) -> str | N
 
 @task(name="note-takeover", cache_policy=BY_BUSINESS_KEY)
 async def note_takeover(key: EffectKey, *, dead_run: str) -> Done:
-    """Her timeline's line for a run that took over from a dead one (once: replays keep it)."""
+    """Her timeline's line for a run that took over from a dead one, or from her first run that
+    ended before her second chance (once: replays keep it)."""
+    async with get_client() as client:
+        try:
+            state = (await client.read_flow_run(UUID(dead_run))).state
+        except ObjectNotFound:  # gone (deleted): it can do nothing more either
+            state = None
+    if state is not None and state.is_completed():
+        return done(key, f"took over from her first run {dead_run}, which had ended: her second chance")
     return done(key, f"took over from run {dead_run}, which died undecided: nothing it did is done again")

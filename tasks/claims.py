@@ -5,7 +5,8 @@ The first run to claim a candidate owns her. A later run takes over only when th
 effect. On one machine the claim is a file guarded by ``flock``, which the kernel releases when a
 holder dies, so a crash never leaves a stale lock; several machines share a row per candidate in
 PostgreSQL (``SECONDROUND_STATE_URL``), locked ``FOR UPDATE`` in a transaction that a dead
-holder's lost connection rolls back.
+holder's lost connection rolls back. Her second chance (an answer after her run released her)
+claims her after a run that has ended: ``after_ended`` counts a completed owner as done too.
 """
 
 from __future__ import annotations
@@ -35,24 +36,26 @@ class Claim(BaseModel):
     took_over_from: str | None = None
 
 
-async def _alive(run_id: str) -> bool:
+async def _alive(run_id: str, *, after_ended: bool) -> bool:
     async with get_client() as client:
         try:
             run = await client.read_flow_run(UUID(run_id))
         except ObjectNotFound:
             return False
-    return run.state is not None and run.state.type not in DEAD
+    if run.state is None or run.state.type in DEAD:
+        return False
+    return not (after_ended and run.state.is_final())
 
 
-async def _decide(owner: str | None, run_id: str, *, previous: str | None) -> Claim:
+async def _decide(owner: str | None, run_id: str, *, previous: str | None, after_ended: bool) -> Claim:
     if owner == run_id:  # a replay of the owner: still says whom it took over from
         return Claim(owner=run_id, mine=True, took_over_from=previous)
-    if owner is not None and await _alive(owner):
+    if owner is not None and await _alive(owner, after_ended=after_ended):
         return Claim(owner=owner, mine=False)
     return Claim(owner=run_id, mine=True, took_over_from=owner)
 
 
-async def _claim_in_file(round_id: str, candidate_id: str, *, run_id: str) -> Claim:
+async def _claim_in_file(round_id: str, candidate_id: str, *, run_id: str, after_ended: bool) -> Claim:
     path = get_settings().state_dir / "claims" / f"{round_id}.{candidate_id}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+") as handle:
@@ -60,7 +63,7 @@ async def _claim_in_file(round_id: str, candidate_id: str, *, run_id: str) -> Cl
         handle.seek(0)
         stored = json.loads(handle.read() or "{}")
         owner = stored.get("owner")
-        claim = await _decide(owner, run_id, previous=stored.get("previous"))
+        claim = await _decide(owner, run_id, previous=stored.get("previous"), after_ended=after_ended)
         if claim.mine and owner != run_id:
             handle.seek(0)
             handle.truncate()
@@ -69,7 +72,7 @@ async def _claim_in_file(round_id: str, candidate_id: str, *, run_id: str) -> Cl
         return claim
 
 
-async def _claim_in_database(url: str, round_id: str, candidate_id: str, *, run_id: str) -> Claim:
+async def _claim_in_database(url: str, round_id: str, candidate_id: str, *, run_id: str, after_ended: bool) -> Claim:
     where = "where round_id = $1 and candidate_id = $2"
     async with shared(url).connection() as db, db.transaction():
         await db.execute(
@@ -79,15 +82,15 @@ async def _claim_in_database(url: str, round_id: str, candidate_id: str, *, run_
         )
         row = await db.fetchrow(f"select owner, previous from claims {where} for update", round_id, candidate_id)
         owner = row["owner"] or None
-        claim = await _decide(owner, run_id, previous=row["previous"])
+        claim = await _decide(owner, run_id, previous=row["previous"], after_ended=after_ended)
         if claim.mine and owner != run_id:
             update = f"update claims set owner = $3, previous = $4 {where}"
             await db.execute(update, round_id, candidate_id, run_id, owner)
         return claim
 
 
-async def claim_candidate(round_id: str, candidate_id: str, *, run_id: str) -> Claim:
+async def claim_candidate(round_id: str, candidate_id: str, *, run_id: str, after_ended: bool = False) -> Claim:
     url = get_settings().state_url
     if url:
-        return await _claim_in_database(url, round_id, candidate_id, run_id=run_id)
-    return await _claim_in_file(round_id, candidate_id, run_id=run_id)
+        return await _claim_in_database(url, round_id, candidate_id, run_id=run_id, after_ended=after_ended)
+    return await _claim_in_file(round_id, candidate_id, run_id=run_id, after_ended=after_ended)

@@ -62,7 +62,8 @@ def every_kind(round_: HiringRound, candidate: Candidate, *, attempt: int = 2) -
     return built
 
 
-CANDIDATE_KINDS = ("invitation", "retry", "confirmation", "release", "choose", "choose_again", "reminder", "move_kept")
+CHOOSE_KINDS = ("choose", "choose_again", "choose_late")  # first offer, an offer again, her second chance
+CANDIDATE_KINDS = ("invitation", "retry", "confirmation", "release", *CHOOSE_KINDS, "reminder", "move_kept")
 ROUND = example()
 ALICE = ROUND.candidates[0]
 SLOT = slot_for(ROUND, datetime(2026, 12, 8, 9, 0, tzinfo=timezone.utc))

@@ -22,6 +22,10 @@ PICKS = {"pick", "none-suit"}
 OFFERED = (
     "You asked for another time. These times are free for your second interview: please pick the one that suits you."
 )
+LATE = (
+    "Thank you for your reply. The interview time we first offered you is no longer held for you, but these times"
+    " are still free: please pick the one that suits you, or contact {recruiter}."
+)
 TAKEN = (
     "We are sorry: the time you picked was taken by someone else just before your choice reached us."
     " These times are still free: please pick one."
@@ -50,7 +54,9 @@ def picking(where: Standing | None, picks: list[Stored]) -> Picking | None:
     current = where.pause_key if where.offer else ""
     if current and not any(p.reply.answers == current for p in picks):
         offered = tuple(clock.written(slot.start, first, other) for slot in where.offer)
-        return Picking(notice=TAKEN if current != Wait.choice.pause_key(1) and picks else OFFERED, offered=offered)
+        late = LATE.format(recruiter=round_.organisation.recruiter.name)
+        fresh = late if where.request.second_chance is not None else OFFERED
+        return Picking(notice=TAKEN if current != Wait.choice.pause_key(1) and picks else fresh, offered=offered)
     last = picks[-1].reply if picks else None
     if last is None or last.chosen is None:
         recruiter = round_.organisation.recruiter.name

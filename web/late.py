@@ -6,7 +6,10 @@ that decided without her is said as it is: we did not hear back in time, so the 
 no longer held for her and may have gone to someone else, or no time fitted hers; and whom to
 contact. Never "thank you, we already have your answer" to someone who never gave one.
 
-The answer is kept in the inbox as ``late`` (never delivered) and shown on the round's table
+Where her run released her unanswered and she still wants to come, the round may give her a
+second chance (``flows/second_chance.py``): the times still free, offered on her page and by
+email; she is told so instead. The answer is kept in the inbox as
+``late`` (never delivered) and shown on the round's table
 (``flows.ops.dashboard.note_late``). Event: ``secondround.reply.late``.
 """
 
@@ -24,6 +27,7 @@ from flows.models import Outcome, Reply
 from flows.ops.dashboard import note_late
 from flows.ops.rows import LateAnswer
 from flows.replies import Standing
+from flows.second_chance import deserves_second_chance, start_second_chance
 from tasks.effects import candidate_resource
 from web.inbox import Inbox, Stored
 
@@ -51,8 +55,19 @@ TEXT = {
     "answered": "Thank you, we already have your answer. For any change please contact {recruiter}{contact}.",
     "passed": "Thank you for your reply. We did not hear from you in time, so the interview time we offered is no"
     " longer held for you. If you are still interested, please contact {recruiter}{contact}.",
+    "picking": "Thank you. The interview time we first offered is no longer held for you; the times still free"
+    " are on your page: please pick one from the link in our email, or contact {recruiter}{contact}.",
     "no slot": "Thank you. We could not find an interview time that fits yours: please contact {recruiter}{contact}.",
 }
+LOOKING = (
+    "Thank you for your reply. We did not hear from you in time, so the interview time we first offered you is no"
+    " longer held for you. We are looking up the times still free: they will be shown here and emailed to you in a"
+    " few minutes. If none fits, {recruiter}{contact} will be in touch."
+)
+SECOND_CHANCE_TEXT = (
+    "Thank you for your reply. The interview time we offered is no longer held for you, but we are looking up the"
+    " times still free and will email them to you in a few minutes. Questions: {recruiter}{contact}."
+)
 CLOSED = "This invitation is closed. For any question, please contact {recruiter}{contact}."
 
 
@@ -69,9 +84,11 @@ def settled_notice(where: Standing) -> str:
 
 
 def settled_text(where: Standing, *, answered: bool) -> str:
-    """The reply to a text (or a call) that answers after her run decided (``answered``: she had
-    answered before)."""
-    if answered or where.outcome in WITH_HER:
+    """The reply to a text (or a call) that answers after her run decided, or while her second
+    chance runs (``answered``: she had answered before)."""
+    if where.request.second_chance is not None and not where.decided and where.slot is None:
+        wording = TEXT["picking"]  # her second chance is offering her the times still free
+    elif answered or where.outcome in WITH_HER:
         wording = TEXT["answered"]
     else:
         wording = TEXT["no slot" if where.outcome is Outcome.no_slot else "passed"]
@@ -83,12 +100,30 @@ def holds_her_slot(where: Standing) -> bool:
     return where.slot is not None and (not where.decided or where.outcome is Outcome.confirmed)
 
 
-async def record_late(inbox: Inbox, key: str, round_id: str, candidate_id: str, reply: Reply, *, why: str) -> Stored:
-    """Keep an answer that came after her decision (once per key) and show it to the recruiter."""
+def second_chance_notice(where: Standing, *, text: bool = False) -> str:
+    """Her page (or the answer to her text) while her second chance looks up the times still free."""
+    wording = SECOND_CHANCE_TEXT if text else LOOKING
+    return wording.format(**_contact(where.request.round, email=not text))
+
+
+async def record_late(
+    inbox: Inbox, key: str, round_id: str, candidate_id: str, reply: Reply, *, why: str, where: Standing | None = None
+) -> bool:
+    """Keep an answer that came after her decision (once per key) and show it to the recruiter;
+    where she stands (``where``) may give her a second chance: True when it did (started once,
+    so a retried webhook starts nothing new)."""
     stored = await inbox.late(key, round_id, candidate_id, reply, why=why)
     if stored.new:
         await shown_to_recruiter(stored, detail=why)
-    return stored
+    if where is None or not deserves_second_chance(where, reply):
+        return False
+    try:
+        run = await start_second_chance(where, reply)
+    except (PrefectException, httpx.HTTPError, OSError) as error:  # kept and on the table: the recruiter acts
+        log.warning("late answer %s: no second chance started: %s", stored.key, error)
+        return False
+    log.info("late answer %s: second chance in run %s", stored.key, run.name)
+    return True
 
 
 async def shown_to_recruiter(stored: Stored, *, detail: str) -> None:

@@ -26,7 +26,7 @@ from flows.replies import Standing
 from web.changing import CHANGES, changing, record_change
 from web.choosing import PICKS, picking, record_pick
 from web.inbox import Inbox, Stored
-from web.late import holds_her_slot, record_late, settled_notice
+from web.late import holds_her_slot, record_late, second_chance_notice, settled_notice
 from web.signed import page_response, signed_claim, standing_of
 
 log = logging.getLogger("web.pages")
@@ -42,6 +42,8 @@ SAID = {
 def _decided(first: Stored | None, where: Standing | None, zone: str) -> str:
     if where is not None and where.outcome is Outcome.cancelled:
         return settled_notice(where)  # her cancelling comes after her first answer
+    if where is not None and where.request.second_chance is not None and not where.decided:
+        return second_chance_notice(where)  # her late answer: the times still free are being looked up
     if first is not None:
         when = first.received_at.astimezone(ZoneInfo(zone)).strftime("%d %B %Y at %H:%M")
         return f"On {when} you told us that {SAID.get(first.reply.decision, 'you had decided.')}"
@@ -77,7 +79,7 @@ async def page(token: str, request: Request) -> Response:
         offered=pick.offered if pick else (),
         changeable=change is not None and change.open,
         change_notice=change.notice if change is not None else "",
-        closed=where is not None and where.decided,
+        closed=where is not None and (where.decided or where.request.second_chance is not None),
         chosen=claim.choice,
         action=f"/r/{token}",
     )
@@ -123,10 +125,11 @@ async def answer(
     who = f"{claim.round_id}.{claim.candidate_id}"
     answered = await inbox.first_decision(claim.round_id, claim.candidate_id) is not None
     where = None if answered else await standing_of(claim)
-    if answered or (where is not None and where.decided):
+    if answered or (where is not None and (where.decided or where.request.second_chance is not None)):
         # a change of mind, or an answer after her run decided: kept for the recruiter, not acted on
         why = "after her answer" if answered else "after her run had decided"
-        await record_late(inbox, f"link-late:{who}.{choice}", claim.round_id, claim.candidate_id, reply, why=why)
+        key = f"link-late:{who}.{choice}"
+        await record_late(inbox, key, claim.round_id, claim.candidate_id, reply, why=why, where=where)
     else:  # one key per candidate: two quick clicks on two links store one answer
         await inbox.add(f"link:{who}", claim.round_id, claim.candidate_id, reply)
         request.app.state.deliverer.wake.set()

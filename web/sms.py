@@ -17,7 +17,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from flows.models import Decision, Reply, ReplyChannel
 from flows.replies import Standing
 from web.inbox import Inbox
-from web.late import record_late, settled_text
+from web.late import record_late, second_chance_notice, settled_text
 from web.twilio import TWIML, Form, reply_event, whose
 
 router = APIRouter(prefix="/twilio", tags=["twilio"])
@@ -66,8 +66,10 @@ async def _answer(request: Request, where: Standing, *, word: str, body: str, si
     decision = Decision.confirm if word in YES else Decision.decline
     reply = Reply(decision=decision, channel=ReplyChannel.sms, notes=f"texted {body[:40]!r}")
     answered = await inbox.first_decision(round_.id, candidate.id) is not None
-    if answered or where.decided:
-        await record_late(inbox, f"sms:{sid}", round_.id, candidate.id, reply, why="texted after her decision")
+    if answered or where.decided or where.request.second_chance is not None:  # her second chance: pick a time
+        why, mine = "texted after her decision", None if answered else where
+        if await record_late(inbox, f"sms:{sid}", round_.id, candidate.id, reply, why=why, where=mine):
+            return second_chance_notice(where, text=True)
         return settled_text(where, answered=answered)
     await inbox.add(f"sms:{sid}", round_.id, candidate.id, reply)
     request.app.state.deliverer.wake.set()

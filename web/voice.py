@@ -24,7 +24,8 @@ async def inbound_call(form: Form, request: Request) -> Response:
     """She calls back: if she has a waiting invitation she hears it with the keypad menu."""
     where = await whose(form.get("From", ""))
     response = VoiceResponse()
-    if where is not None and where.decided:  # she calls after her run decided: where she stands
+    picking = where is not None and where.request.second_chance is not None and where.slot is None
+    if where is not None and (where.decided or picking):  # her run decided, or her second chance offers times
         response.say(f"{settled_text(where, answered=False)} Goodbye.", voice=VOICE)
         response.hangup()
         return Response(str(response), media_type=TWIML)

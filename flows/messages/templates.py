@@ -26,6 +26,7 @@ EMAIL_KINDS = (
     "release",
     "choose",
     "choose_again",
+    "choose_late",
     "reminder",
     "move_kept",
     "staff_briefing",

@@ -16,7 +16,7 @@ from prefect import get_client
 from prefect.client.schemas.filters import ArtifactCollectionFilter, ArtifactCollectionFilterKey
 
 from flows.models import Decision, Reply, ReplyChannel
-from flows.replies import deliver_reply, inbox, standing
+from flows.replies import candidate_runs, deliver_reply, inbox, standing
 from sandbox.harness import Harness
 from sandbox.rounds import candidate, round_data
 from web.inbox import Inbox
@@ -140,13 +140,23 @@ async def xia(p: Play) -> None:
 
 
 async def late_answers(p: Play) -> None:
-    """Yan was released after two silent attempts; now she answers every way she can."""
+    """Yan was released after two silent attempts; now she answers every way she can. Her text
+    gives her a second chance: her page offers the times still free, and she picks one."""
     p.seen["yan-yes"] = await p.texts("yan", "YES")
     confirm = p.harness.links(ROUND, "yan", attempt=2)[0]
     p.seen["yan-page"] = await p.http.get(confirm)
     p.seen["yan-posted"] = await p.http.post(confirm, data={"choice": "confirm"})
+    p.seen["yan-offer"] = await p.offered(confirm, notice="are still free")
     call = {"from": p.phone["yan"], "digits": "1"}
     p.seen["yan-call"] = (await p.http.post(f"{p.harness.stack.twilio_url}/sandbox/inbound-call", json=call)).json()
+    p.seen["yan-offered"] = (await standing(ROUND, "yan")).offer  # type: ignore[union-attr]
+    await p.http.post(confirm, data={"choice": "pick", "slot": "0"})
+    runs = await candidate_runs(ROUND, "yan")
+    p.seen["yan-runs"] = len(runs)
+    [second] = [run.id for run in runs if "second-chance" in run.tags]
+    await p.harness.wait([second], timeout=180)
+    p.seen["yan-second"] = await p.harness.result(second)
+    p.seen["yan-moved"] = await p.http.get(confirm)
     async with get_client() as client:
         [table] = await client.read_latest_artifacts(
             artifact_filter=ArtifactCollectionFilter(key=ArtifactCollectionFilterKey(any_=[f"round-{ROUND}"]))

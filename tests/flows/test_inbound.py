@@ -126,17 +126,36 @@ def test_an_answer_after_her_time_has_passed_gets_the_truth(played: dict[str, An
     for told in (played["yan-yes"], played["yan-page"].text, played["yan-posted"].text, *played["yan-call"]["twiml"]):
         assert "already have your answer" not in told and "already recorded" not in told
         assert "no longer held for you" in told and "Priya Raman" in told  # whom to contact
-    page = played["yan-page"]
-    assert page.status_code == 200 and "<form" not in page.text
-    assert "When</dt>" not in page.text and "Where</dt>" not in page.text  # a time given away is not shown as hers
+    assert "times still free" in played["yan-yes"]  # her second chance, said at once
+    for page in (played["yan-page"], played["yan-posted"]):
+        assert page.status_code == 200 and 'value="confirm"' not in page.text  # no answer to give again
+        assert "We cannot show" not in page.text
     assert "<Gather" not in played["yan-call"]["twiml"][0]  # no keypad menu for a closed invitation
     with sqlite3.connect(Path(harness.stack.env["SECONDROUND_STATE_DIR"]) / "web" / "inbox.sqlite") as db:
         kept = db.execute("select key, state from replies where candidate_id = 'yan' order by rowid").fetchall()
-    assert [state for _, state in kept] == ["late", "late"] and kept[0][0].startswith("sms:")  # on record, not acted on
+    assert [state for _, state in kept[:2]] == ["late", "late"] and kept[0][0].startswith("sms:")  # not acted on
     assert len([e for e in harness.effects(ROUND, "yan") if e.key.endswith(".confirmation")]) == 0
     row = next(r for r in played["table"] if r["candidate"] == "Yan Test")
     assert row["late answer"].startswith("confirm by link, ")  # her latest, for the recruiter
     assert next(r for r in played["table"] if r["candidate"] == "Sam Test")["late answer"].startswith("decline by sms")
+
+
+def test_a_late_yes_gets_a_second_chance_at_the_times_still_free(played: dict[str, Any], harness: Harness) -> None:
+    second, offered, round_ = played["yan-second"], played["yan-offered"], harness.rounds[ROUND]
+    assert played["yan-runs"] == 2  # a text and a page post: one second chance
+    assert "The interview time we first offered you is no longer held" in played["yan-offer"].text
+    when = clock.written(offered[0].start, round_.venue_zone, round_.candidate("yan").time_zone)
+    assert when in played["yan-offer"].text
+    assert (second.outcome, second.slot) == (Outcome.confirmed, offered[0])
+    steps = [line.step for line in second.timeline]
+    assert "first-run" in steps and "call" in steps and "reply" in steps  # her whole story in one timeline
+    mails = {e.key.split(".", 2)[-1]: e for e in harness.effects(ROUND, "yan") if e.channel == "email"}
+    assert mails["1.offer-email-1"].body["subject"].startswith("Times still free")
+    invite = mails["0.confirmation-move1"].body["invite"]
+    assert (invite["method"], invite["sequence"]) == ("REQUEST", 2) and invite["start"] == offered[0].start.isoformat()
+    assert "0.recruiter-alert" in mails and "0.recruiter-alert-move1" not in mails  # told of the release, once
+    assert harness.holds(ROUND, "yan") == ["CONFIRMED"] * 3
+    assert "Your new time is confirmed" in played["yan-moved"].text
 
 
 def test_she_picks_another_time_herself_and_is_confirmed_on_it(played: dict[str, Any], harness: Harness) -> None:
