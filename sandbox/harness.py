@@ -81,8 +81,17 @@ class Harness:
         async with caldav(settings) as dav:
             await dav.hold(url, entry, summary=f"Hold: {round_.plan.title}", guard=round_.plan.buffer)
 
-    async def start(self, round_: HiringRound, candidate_id: str, *, env: dict[str, str] | None = None) -> UUID:
-        request = CallbackRequest(round=round_.details, candidate=round_.candidate(candidate_id))
+    async def start(
+        self,
+        round_: HiringRound,
+        candidate_id: str,
+        *,
+        env: dict[str, str] | None = None,
+        waitlist: tuple[str, ...] = (),
+    ) -> UUID:
+        """Her candidate-callback run; ``waitlist``: who is offered her slot if she lets it go."""
+        candidate, behind = round_.candidate(candidate_id), [round_.candidate(w) for w in waitlist]
+        request = CallbackRequest(round=round_.details, candidate=candidate, waitlist=behind)
         run = await arun_deployment(
             CALLBACK,
             parameters={"request": request.model_dump(mode="json")},

@@ -1,7 +1,8 @@
 """The aftercare round for ``test_aftercare.py``: each candidate answers the call and confirms,
 and her run stays with her until the day: Kim is reminded and the panel reports on her day from
 its form, Leo moves his interview from his page and the recruiter records him as a no-show in the
-run's resume form, Mia cancels hers, and nobody reports on Ned's day."""
+run's resume form, Mia cancels hers (her slot goes to Oli, on the waitlist), and nobody reports
+on Ned's day."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from sandbox.rounds import candidate, round_data
 
 ROUND = "aftercare"
 CALLS = {"kim": ["answer-confirm"], "leo": ["answer-confirm"], "mia": ["answer-confirm"], "ned": ["answer-confirm"]}
+WAITLISTED = {"oli": ["answer-decline"]}  # offered Mia's slot when she cancels; declines on the call
 KIM_REPORT = {"came": "on_time", "dressed": "yes", "brought": "yes", "enthusiasm": "5", "by": "Amara Okafor"}
 
 
@@ -104,24 +106,37 @@ async def the_evening_before(harness: Harness, slot: Slot) -> list[str]:
     return states
 
 
+async def promoted(harness: Harness, cid: str) -> tuple[list[str], Any]:
+    """The waitlisted candidate's run, started by a released slot: its tags and its result."""
+    for _ in range(240):
+        runs = await candidate_runs(ROUND, cid)
+        if runs:
+            await harness.wait([runs[0].id], timeout=240)
+            return runs[0].tags, await harness.result(runs[0].id)
+        await asyncio.sleep(0.5)
+    raise TimeoutError(f"{cid} was never offered a slot")
+
+
 def play_aftercare(harness: Harness) -> dict[str, Any]:
     people = [
         candidate("kim", day=7, sms=True),  # reminded the day before and on the morning
         candidate("leo", day=8, also=(9,)),  # moves from the 8th to the 9th
         candidate("mia", day=11, sms=True),  # cancels
         candidate("ned", day=10),  # nobody reports on his day
+        candidate("oli", day=11, waitlist_rank=1),  # on the waitlist for Mia's day
     ]
     data = round_data(ROUND, people)
     data["changes"] = {"follow_through": True, "choose_window": "PT72H", "report_within": "PT144H"}
-    round_ = harness.round(data, CALLS)
+    round_ = harness.round(data, CALLS | WAITLISTED)
 
     async def play() -> dict[str, Any]:
-        ids = {cid: await harness.start(round_, cid) for cid in CALLS}
+        ids = {cid: await harness.start(round_, cid, waitlist=("oli",) if cid == "mia" else ()) for cid in CALLS}
         seen: dict[str, Any] = {}
         async with httpx.AsyncClient(timeout=60, follow_redirects=True) as http:
             await asyncio.gather(leo(harness, http, seen), mia(harness, http, seen), kim(harness, http, seen))
             await harness.wait(list(ids.values()), timeout=400)
             seen["results"] = {cid: await harness.result(run_id) for cid, run_id in ids.items()}
+            seen["oli"] = await promoted(harness, "oli")
             seen["day-lists"] = await the_evening_before(harness, seen["results"]["kim"].slot)
             seen["ned-late"] = await late_report(http, panel_link(harness, "ned"))
             seen["mia-page"] = await http.get(seen["mia-link"])

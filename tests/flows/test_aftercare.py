@@ -94,6 +94,9 @@ def test_she_cancels_and_everything_is_released_and_nothing_reminds_her(
     assert "cancelled" in notice["body"] and "0.catering-cancel" in mine and "0.recruiter-alert" in mine
     assert harness.holds(ROUND, "mia") == []
     assert not any(".reminder-" in key for key in mine)
+    assert any("slot offered to Oli Test (waitlist)" in line.detail for line in mia.timeline)
+    tags, oli = played["oli"]  # the waitlist's run holds her slot, is called, and declines
+    assert "waitlist" in tags and (oli.outcome, oli.slot) == (Outcome.declined, mia.slot)
     page = played["mia-page"]
     assert "Your interview is cancelled" in page.text and "<form" not in page.text and "When</dt>" not in page.text
 
